@@ -63,7 +63,9 @@ vlog(int pri, const char *fmt, va_list ap)
 
 	if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
 		line[0] = '\0';
-	if (debug)
+	if (debug && procname[0] == '\0')
+		fprintf(stderr, "%s\n", line);
+	else if (debug)
 		fprintf(stderr, "%s: %s\n", procname, line);
 	else
 		syslog(pri, "%s: %s", procname, line);

@@ -1,0 +1,127 @@
+/*
+ * The imsg catalogue as a table: for every message type, who may send
+ * it to whom, the payload length and whether a descriptor comes with
+ * it.  imsg_check() is called by every receiver before it looks at a
+ * message; see clawd_imsg.h for the payloads.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "clawd_imsg.h"
+
+#define P	PROC_PARENT
+#define C	PROC_CRYPTO
+#define S	PROC_SIGNALER
+#define N	PROC_NETENGINE
+#define T	PROC_CONTROL
+#define NSEND	(PROC_CONTROL + 1)
+#define R(from, to)	(1U << ((from) * NSEND + (to)))
+
+#define FD_NO	0
+#define FD_YES	1
+
+struct imsg_rule {
+	const char	*name;
+	uint32_t	 routes;	/* R(from, to) bits */
+	size_t		 len;		/* exact payload length */
+	int		 fd;		/* a descriptor must come with it */
+};
+
+static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
+	[IMSG_SOCKET_IPC] = { "SOCKET_IPC",
+	    R(P, C) | R(P, S) | R(P, N), sizeof(struct imsg_ipc), FD_YES },
+	[IMSG_CHILD_READY] = { "CHILD_READY",
+	    R(C, P) | R(S, P) | R(N, P), sizeof(struct imsg_ipc), FD_NO },
+	[IMSG_STARTUP] = { "STARTUP",
+	    R(P, C) | R(P, S) | R(P, N), 0, FD_NO },
+	[IMSG_KEY_FD] = { "KEY_FD", R(P, C), 0, FD_YES },
+	[IMSG_UDP_SOCKET] = { "UDP_SOCKET",
+	    R(P, N), sizeof(struct imsg_udp), FD_YES },
+	[IMSG_CONTROL_FD] = { "CONTROL_FD", R(P, N), 0, FD_YES },
+	[IMSG_CONF_START] = { "CONF_START", R(P, N), 0, FD_NO },
+	[IMSG_CONF_STUN] = { "CONF_STUN",
+	    R(P, N), sizeof(struct imsg_conf_stun), FD_NO },
+	[IMSG_CONF_END] = { "CONF_END", R(P, N), 0, FD_NO },
+	[IMSG_HTTPS_CONF] = { "HTTPS_CONF",
+	    R(P, S), sizeof(struct imsg_https_conf), FD_NO },
+	[IMSG_HTTPS_CA_FD] = { "HTTPS_CA_FD", R(P, S), 0, FD_YES },
+	[IMSG_CRYPTO_PUBKEY] = { "CRYPTO_PUBKEY",
+	    R(C, P), sizeof(struct imsg_pubkey), FD_NO },
+	[IMSG_CTL_SHOW_STATUS] = { "CTL_SHOW_STATUS",
+	    R(T, N) | R(N, P), 0, FD_NO },
+	[IMSG_CTL_SHOW_NAT] = { "CTL_SHOW_NAT", R(T, N), 0, FD_NO },
+	[IMSG_CTL_RELOAD] = { "CTL_RELOAD", R(T, N) | R(N, P), 0, FD_NO },
+	[IMSG_CTL_STATUS] = { "CTL_STATUS",
+	    R(P, N) | R(N, T), sizeof(struct ctl_status), FD_NO },
+	[IMSG_CTL_NAT] = { "CTL_NAT", R(N, T), sizeof(struct ctl_nat), FD_NO },
+	[IMSG_CTL_RESULT] = { "CTL_RESULT",
+	    R(P, N) | R(N, T), sizeof(struct ctl_result), FD_NO },
+	[IMSG_CTL_END] = { "CTL_END", R(P, N) | R(N, T), 0, FD_NO },
+};
+
+static const char *const procnames[] = {
+	[PROC_PARENT] = "parent",
+	[PROC_CRYPTO] = "crypto",
+	[PROC_SIGNALER] = "signaler",
+	[PROC_NETENGINE] = "netengine",
+	[PROC_CONTROL] = "control",
+};
+
+const char *
+proc_name(int p)
+{
+	if (p < 0 || p > PROC_CONTROL)
+		return "unknown";
+	return procnames[p];
+}
+
+const char *
+imsg_type_name(uint32_t type)
+{
+	if (type >= IMSG_TYPE_MAX || rules[type].name == NULL)
+		return "unknown";
+	return rules[type].name;
+}
+
+/*
+ * May "from" send this message to "self", with this length and
+ * descriptor?  Returns 0 if so, else -1 with errno set.  A descriptor
+ * that should not be there is closed here so it cannot leak.
+ */
+int
+imsg_check(struct imsg *imsg, int from, int self)
+{
+	const struct imsg_rule	*r;
+	uint32_t		 type;
+	int			 fd;
+
+	type = imsg_get_type(imsg);
+	if (from < 0 || from > PROC_CONTROL || self < 0 ||
+	    self > PROC_CONTROL || type >= IMSG_TYPE_MAX ||
+	    rules[type].name == NULL) {
+		errno = EPROTO;
+		goto bad;
+	}
+	r = &rules[type];
+	if ((r->routes & R(from, self)) == 0) {
+		errno = EPERM;
+		goto bad;
+	}
+	if (imsg_get_len(imsg) != r->len) {
+		errno = EBADMSG;
+		goto bad;
+	}
+	if (r->fd == FD_NO && (fd = imsg_get_fd(imsg)) != -1) {
+		close(fd);
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+ bad:
+	return -1;
+}

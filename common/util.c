@@ -1,0 +1,86 @@
+/*
+ * Small helpers shared by the processes and clawctl.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *
+sa_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	char				 a[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		if (inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) == NULL)
+			break;
+		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
+		return buf;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a)) == NULL)
+			break;
+		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
+		return buf;
+	}
+	snprintf(buf, len, "-");
+	return buf;
+}
+
+/* For log lines: a rotating set of static buffers. */
+const char *
+log_sockaddr(const struct sockaddr *sa)
+{
+	static char	 bufs[4][SA_STRLEN];
+	static int	 i;
+
+	i = (i + 1) % 4;
+	return sa_str(sa, bufs[i], sizeof(bufs[i]));
+}
+
+socklen_t
+sa_len(const struct sockaddr *sa)
+{
+	switch (sa->sa_family) {
+	case AF_INET:
+		return sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	}
+	return 0;
+}
+
+int
+sa_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+
+	if (a->sa_family != b->sa_family)
+		return 0;
+	switch (a->sa_family) {
+	case AF_INET:
+		a4 = (const struct sockaddr_in *)a;
+		b4 = (const struct sockaddr_in *)b;
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	case AF_INET6:
+		a6 = (const struct sockaddr_in6 *)a;
+		b6 = (const struct sockaddr_in6 *)b;
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	}
+	return 0;
+}

@@ -1,0 +1,194 @@
+/*
+ * The control socket, served unprivileged.  clawctl's requests are
+ * answered here or forwarded to the parent with the connection's id
+ * as peerid, so that the answers find their way back.  A client that
+ * sends anything outside the catalogue is disconnected.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "clawd.h"
+#include "clawd_imsg.h"
+#include "log.h"
+#include "proc.h"
+#include "stun.h"
+#include "netengine.h"
+
+#define CONTROL_MAX_CONNS	32
+
+struct ctl_conn {
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	struct imsgev		 iev;
+	uint32_t		 id;
+};
+
+static TAILQ_HEAD(, ctl_conn) ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
+static struct event	 ctl_ev, ctl_pause;
+static int		 ctl_fd = -1;
+static int		 ctl_nconns;
+static uint32_t		 ctl_nextid = 1;
+
+static void	control_accept(int, short, void *);
+static void	control_dispatch(struct imsgev *, struct imsg *);
+static void	control_close(struct imsgev *);
+
+void
+control_listen(int fd)
+{
+	if (ctl_fd != -1)
+		fatalx("control socket handed over twice");
+	ctl_fd = fd;
+	event_set(&ctl_ev, fd, EV_READ | EV_PERSIST, control_accept, NULL);
+	event_add(&ctl_ev, NULL);
+	evtimer_set(&ctl_pause, control_accept, NULL);
+}
+
+static void
+control_accept(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c;
+	struct timeval	 tv = { 1, 0 };
+	int		 s;
+
+	(void)fd;
+	(void)arg;
+	if (event & EV_TIMEOUT)
+		event_add(&ctl_ev, NULL);
+	if ((s = accept4(ctl_fd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+		if (errno == ENFILE || errno == EMFILE) {
+			/* Out of descriptors: stop accepting a while. */
+			event_del(&ctl_ev);
+			evtimer_add(&ctl_pause, &tv);
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control accept");
+		return;
+	}
+	if (ctl_nconns >= CONTROL_MAX_CONNS) {
+		log_warnx("control: too many connections");
+		close(s);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("control");
+		close(s);
+		return;
+	}
+	c->id = ctl_nextid++;
+	if (ctl_nextid == 0)
+		ctl_nextid = 1;
+	imsgev_init(&c->iev, s, PROC_NETENGINE, PROC_CONTROL, 0,
+	    control_dispatch, control_close);
+	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
+	ctl_nconns++;
+}
+
+static struct ctl_conn *
+control_by_id(uint32_t id)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+control_close(struct imsgev *iev)
+{
+	struct ctl_conn	*c = (struct ctl_conn *)((char *)iev -
+			    offsetof(struct ctl_conn, iev));
+
+	imsgev_clear(iev);
+	TAILQ_REMOVE(&ctl_conns, c, entry);
+	free(c);
+	ctl_nconns--;
+}
+
+static void
+control_emit_nat(const struct ctl_nat *cn, void *arg)
+{
+	struct imsgev	*iev = arg;
+
+	imsgev_compose(iev, IMSG_CTL_NAT, 0, 0, -1, cn, sizeof(*cn));
+}
+
+static void
+control_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	struct ctl_conn	*c = (struct ctl_conn *)((char *)iev -
+			    offsetof(struct ctl_conn, iev));
+	uint32_t	 type = imsg_get_type(imsg);
+
+	switch (type) {
+	case IMSG_CTL_SHOW_STATUS:
+	case IMSG_CTL_RELOAD:
+		/* The parent answers; log who asked for a reload. */
+		if (type == IMSG_CTL_RELOAD)
+			log_info("reload requested over the control socket");
+		proc_child_compose(PROC_PARENT, type, c->id, 0, -1, NULL, 0);
+		break;
+	case IMSG_CTL_SHOW_NAT:
+		stun_ctl_nat(control_emit_nat, iev);
+		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+		break;
+	default:
+		/* imsg_check() let it through: a request we do not serve. */
+		log_warnx("control: unexpected %s", imsg_type_name(type));
+		iev->dead = 1;
+		break;
+	}
+}
+
+/* An answer from the parent: hand it to the client that asked. */
+void
+control_reply(struct imsg *imsg)
+{
+	struct ctl_conn	*c;
+	struct ctl_status cs;
+	struct ctl_result res;
+	uint32_t	 type = imsg_get_type(imsg);
+
+	if ((c = control_by_id(imsg_get_id(imsg))) == NULL)
+		return;		/* the client left meanwhile */
+	switch (type) {
+	case IMSG_CTL_STATUS:
+		if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
+			fatalx("bad CTL_STATUS");
+		imsgev_compose(&c->iev, type, 0, 0, -1, &cs, sizeof(cs));
+		break;
+	case IMSG_CTL_RESULT:
+		if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
+			fatalx("bad CTL_RESULT");
+		imsgev_compose(&c->iev, type, 0, 0, -1, &res, sizeof(res));
+		break;
+	default:
+		imsgev_compose(&c->iev, type, 0, 0, -1, NULL, 0);
+		break;
+	}
+}
+
+void
+control_shutdown(void)
+{
+	struct ctl_conn	*c;
+
+	while ((c = TAILQ_FIRST(&ctl_conns)) != NULL)
+		control_close(&c->iev);
+	if (ctl_fd != -1) {
+		event_del(&ctl_ev);
+		close(ctl_fd);
+		ctl_fd = -1;
+	}
+}

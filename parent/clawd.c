@@ -1,0 +1,483 @@
+/*
+ * clawd: the privileged parent.  It reads the configuration and the
+ * secret files, opens sockets, starts and supervises the children and
+ * hands each the descriptors it needs.  It never parses bytes from the
+ * network, the drop or a control client.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "clawd.h"
+#include "clawd_imsg.h"
+#include "key.h"
+#include "log.h"
+#include "parent.h"
+#include "proc.h"
+
+struct child {
+	pid_t		 pid;
+	time_t		 started;
+	int		 ready;
+	struct imsgev	 iev;
+};
+
+static struct child	 children[PROC_MAX];
+static struct clawd_conf *conf;
+static const char	*conffile = CLAWD_CONF;
+static const char	*csock = CLAWD_SOCKET;
+static int		 csock_fd = -1;
+static int		 opts;
+static int		 debug, verbose;
+static int		 shutting_down;
+static int		 exit_status;
+static time_t		 parent_started;
+static uint16_t		 udp_port;
+static uint32_t		 udp_generation;
+
+static __attribute__((__noreturn__)) void usage(void);
+static void	 parent_dispatch(struct imsgev *, struct imsg *);
+static void	 parent_closed(struct imsgev *);
+static void	 parent_sig(int, short, void *);
+static void	 parent_shutdown(int);
+static int	 parent_push_conf(int);
+static int	 parent_reload(char *, size_t);
+static __attribute__((__noreturn__)) void child_main(const char *);
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file] "
+	    "[-s socket]\n", __progname);
+	exit(1);
+}
+
+static time_t
+monotime(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
+	struct passwd	*pw;
+	const char	*pname = NULL;
+	char		 exe[PATH_MAX];
+	ssize_t		 n;
+	int		 ch, i, j;
+
+	log_init(1, LOG_DAEMON);
+	while ((ch = getopt(argc, argv, "dD:f:nP:s:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'D':
+			if (cmdline_symset(optarg) < 0)
+				errx(1, "could not parse macro definition %s",
+				    optarg);
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'n':
+			opts |= CLAWD_OPT_NOACTION;
+			break;
+		case 'P':
+			pname = optarg;
+			break;
+		case 's':
+			csock = optarg;
+			break;
+		case 'v':
+			if (opts & CLAWD_OPT_VERBOSE)
+				opts |= CLAWD_OPT_VERBOSE2;
+			opts |= CLAWD_OPT_VERBOSE;
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	if (argc > 0)
+		usage();
+	log_setverbose(verbose);
+
+	if (pname != NULL)
+		child_main(pname);
+
+	log_procinit("");
+	if ((conf = parse_config(conffile, opts)) == NULL)
+		exit(1);
+	if (secrets_check(conf) == -1)
+		exit(1);
+	if (opts & CLAWD_OPT_NOACTION) {
+		if (opts & CLAWD_OPT_VERBOSE)
+			print_config(conf);
+		else
+			fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	if ((pw = getpwnam(CLAWD_USER)) == NULL)
+		errx(1, "unknown user %s", CLAWD_USER);
+	if (pw->pw_uid == 0)
+		errx(1, "user %s must not be root", CLAWD_USER);
+	/* Children are exec'd afresh: find our own binary. */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		err(1, "readlink /proc/self/exe");
+	exe[n] = '\0';
+
+	if ((csock_fd = control_open(csock)) == -1)
+		exit(1);
+
+	log_init(debug, LOG_DAEMON);
+	log_procinit("parent");
+	if (!debug && daemon(1, 0) == -1)
+		fatal("daemon");
+	log_info("starting");
+	parent_started = monotime();
+
+	event_init();
+	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
+	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
+	signal_set(&ev_sighup, SIGHUP, parent_sig, NULL);
+	signal_set(&ev_sigchld, SIGCHLD, parent_sig, NULL);
+	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sighup, NULL);
+	signal_add(&ev_sigchld, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (i = PROC_PARENT + 1; i < PROC_MAX; i++) {
+		children[i].pid = proc_spawn(exe, i, debug, verbose,
+		    &children[i].iev, parent_dispatch, parent_closed);
+		children[i].started = monotime();
+	}
+	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
+		for (j = i + 1; j < PROC_MAX; j++)
+			if (proc_talks(i, j))
+				proc_connect(&children[i].iev,
+				    &children[j].iev);
+
+	if (imsgev_compose(&children[PROC_NETENGINE].iev, IMSG_CONTROL_FD,
+	    0, 0, csock_fd, NULL, 0) == -1)
+		fatalx("cannot hand over the control socket");
+	if (parent_push_conf(1) == -1)
+		parent_shutdown(1);
+
+	event_dispatch();
+	parent_shutdown(exit_status);
+	return exit_status;
+}
+
+/* A child: become the process named, or fail. */
+static void
+child_main(const char *name)
+{
+	const struct proc_desc	*pd;
+	struct passwd		*pw;
+
+	if ((pd = proc_by_name(name)) == NULL || !pd->ischild)
+		errx(1, "unknown process %s", name);
+	log_init(debug, LOG_DAEMON);
+	log_procinit(pd->name);
+	/* The parent decides when we stop; a terminal's ^C is for it. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	setproctitle("%s", pd->name);
+	if ((pw = getpwnam(CLAWD_USER)) == NULL)
+		fatalx("unknown user %s", CLAWD_USER);
+	pd->main(pw);
+	exit(0);
+}
+
+/*
+ * Send each child its part of the configuration.  At start-up the
+ * UDP socket is always opened; on reload only if the port changed.
+ */
+static int
+parent_push_conf(int startup)
+{
+	struct imsgev		*ne = &children[PROC_NETENGINE].iev;
+	struct imsg_conf_stun	 cs;
+	struct imsg_https_conf	 hc;
+	struct imsg_udp		 iu;
+	struct clawd_stun	*s;
+	int			 fd;
+
+	if ((fd = secret_open(conf->key_file, "private-key")) == -1)
+		return -1;
+	imsgev_compose(&children[PROC_CRYPTO].iev, IMSG_KEY_FD, 0, 0, fd,
+	    NULL, 0);
+
+	if (startup || (conf->listen_port != 0 &&
+	    conf->listen_port != udp_port)) {
+		memset(&iu, 0, sizeof(iu));
+		if ((fd = udp_open(conf->listen_port, &iu.port)) == -1)
+			return -1;
+		iu.generation = ++udp_generation;
+		udp_port = iu.port;
+		log_info("listening on udp port %u", iu.port);
+		imsgev_compose(ne, IMSG_UDP_SOCKET, 0, 0, fd, &iu,
+		    sizeof(iu));
+	}
+
+	imsgev_compose(ne, IMSG_CONF_START, 0, 0, -1, NULL, 0);
+	TAILQ_FOREACH(s, &conf->stuns, entry) {
+		memset(&cs, 0, sizeof(cs));
+		strlcpy(cs.name, s->host.name, sizeof(cs.name));
+		memcpy(&cs.ss, &s->host.ss, sizeof(cs.ss));
+		imsgev_compose(ne, IMSG_CONF_STUN, 0, 0, -1, &cs, sizeof(cs));
+	}
+	imsgev_compose(ne, IMSG_CONF_END, 0, 0, -1, NULL, 0);
+
+	if (conf->mega.configured) {
+		if (https_conf_make(&conf->mega, &hc) == -1)
+			return -1;
+		if ((fd = open(conf->mega.ca_file,
+		    O_RDONLY | O_CLOEXEC)) == -1) {
+			log_warn("ca-file %s", conf->mega.ca_file);
+			return -1;
+		}
+		imsgev_compose(&children[PROC_SIGNALER].iev, IMSG_HTTPS_CONF,
+		    0, 0, -1, &hc, sizeof(hc));
+		imsgev_compose(&children[PROC_SIGNALER].iev, IMSG_HTTPS_CA_FD,
+		    0, 0, fd, NULL, 0);
+	}
+	return 0;
+}
+
+static int
+parent_reload(char *msg, size_t len)
+{
+	struct clawd_conf	*nconf, *oconf;
+
+	log_info("reloading %s", conffile);
+	if ((nconf = parse_config(conffile, 0)) == NULL ||
+	    secrets_check(nconf) == -1) {
+		if (nconf != NULL)
+			free_config(nconf);
+		snprintf(msg, len, "%s has errors; the running "
+		    "configuration is kept (see the log)", conffile);
+		log_warnx("%s", msg);
+		return -1;
+	}
+	oconf = conf;
+	conf = nconf;
+	if (parent_push_conf(0) == -1) {
+		conf = oconf;
+		free_config(nconf);
+		snprintf(msg, len, "could not apply %s; the running "
+		    "configuration is kept (see the log)", conffile);
+		log_warnx("%s", msg);
+		(void)parent_push_conf(0);
+		return -1;
+	}
+	free_config(oconf);
+	snprintf(msg, len, "configuration reloaded");
+	log_info("%s", msg);
+	return 0;
+}
+
+static void
+parent_ctl_status(struct imsgev *iev, uint32_t peerid)
+{
+	struct ctl_status	 cs;
+	int			 i;
+
+	if (status_read("parent", getpid(), parent_started, &cs) == 0)
+		imsgev_compose(iev, IMSG_CTL_STATUS, peerid, 0, -1, &cs,
+		    sizeof(cs));
+	for (i = PROC_PARENT + 1; i < PROC_MAX; i++) {
+		if (children[i].pid == 0)
+			continue;
+		if (status_read(proc_name(i), children[i].pid,
+		    children[i].started, &cs) == 0)
+			imsgev_compose(iev, IMSG_CTL_STATUS, peerid, 0, -1,
+			    &cs, sizeof(cs));
+	}
+	imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
+}
+
+static void
+parent_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	struct imsg_pubkey	 pk;
+	struct imsg_ipc		 ipc;
+	struct ctl_result	 res;
+	char			 b64[KEY_B64_SIZE];
+	int			 i, all;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CHILD_READY:
+		if (imsg_get_data(imsg, &ipc, sizeof(ipc)) == -1 ||
+		    ipc.proc != (uint32_t)iev->peer)
+			fatalx("bad CHILD_READY from %s",
+			    proc_name(iev->peer));
+		children[iev->peer].ready = 1;
+		for (all = 1, i = PROC_PARENT + 1; i < PROC_MAX; i++)
+			all &= children[i].ready;
+		if (all) {
+			for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
+				imsgev_compose(&children[i].iev,
+				    IMSG_STARTUP, 0, 0, -1, NULL, 0);
+			log_info("all processes up");
+		}
+		break;
+	case IMSG_CRYPTO_PUBKEY:
+		if (imsg_get_data(imsg, &pk, sizeof(pk)) == -1)
+			fatalx("bad CRYPTO_PUBKEY");
+		key_to_base64(b64, pk.key);
+		log_info("public key %s", b64);
+		break;
+	case IMSG_CTL_SHOW_STATUS:
+		parent_ctl_status(iev, imsg_get_id(imsg));
+		break;
+	case IMSG_CTL_RELOAD:
+		memset(&res, 0, sizeof(res));
+		res.error = parent_reload(res.msg, sizeof(res.msg)) == -1;
+		imsgev_compose(iev, IMSG_CTL_RESULT, imsg_get_id(imsg), 0,
+		    -1, &res, sizeof(res));
+		break;
+	default:
+		fatalx("unexpected %s from %s",
+		    imsg_type_name(imsg_get_type(imsg)),
+		    proc_name(iev->peer));
+	}
+}
+
+/* A channel closed: its child is gone; SIGCHLD tells how. */
+static void
+parent_closed(struct imsgev *iev)
+{
+	event_del(&iev->ev);
+	if (!shutting_down)
+		log_debug("channel to %s closed", proc_name(iev->peer));
+}
+
+static const char *
+death_cause(int status, char *buf, size_t len)
+{
+	const char	*abbrev;
+
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status)) {
+		abbrev = sigabbrev_np(WTERMSIG(status));
+		snprintf(buf, len, "killed by signal %d (SIG%s)%s",
+		    WTERMSIG(status), abbrev ? abbrev : "?",
+		    WTERMSIG(status) == SIGSYS ?
+		    ": sandbox violation" : "");
+	} else
+		snprintf(buf, len, "stopped, status 0x%x", status);
+	return buf;
+}
+
+static void
+parent_reap(void)
+{
+	char	 cause[128];
+	pid_t	 pid;
+	int	 status, i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
+			if (children[i].pid == pid)
+				break;
+		if (i == PROC_MAX)
+			continue;
+		children[i].pid = 0;
+		if (shutting_down)
+			continue;
+		log_warnx("lost child: %s (pid %d) %s", proc_name(i),
+		    (int)pid, death_cause(status, cause, sizeof(cause)));
+		exit_status = 1;
+		event_loopexit(NULL);
+	}
+}
+
+static void
+parent_sig(int sig, short event, void *arg)
+{
+	char	 msg[256];
+
+	(void)event;
+	(void)arg;
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+		log_info("terminating on signal %d", sig);
+		event_loopexit(NULL);
+		break;
+	case SIGHUP:
+		(void)parent_reload(msg, sizeof(msg));
+		break;
+	case SIGCHLD:
+		parent_reap();
+		break;
+	}
+}
+
+/* Stop every child, wait for them, remove the socket, exit. */
+static void
+parent_shutdown(int status)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	int		 i, tries, alive;
+
+	shutting_down = 1;
+	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
+		if (children[i].pid > 0)
+			kill(children[i].pid, SIGTERM);
+	for (tries = 0; tries < 100; tries++) {
+		for (alive = 0, i = PROC_PARENT + 1; i < PROC_MAX; i++) {
+			if (children[i].pid <= 0)
+				continue;
+			if (waitpid(children[i].pid, NULL, WNOHANG) ==
+			    children[i].pid)
+				children[i].pid = 0;
+			else
+				alive++;
+		}
+		if (alive == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
+		if (children[i].pid > 0) {
+			kill(children[i].pid, SIGKILL);
+			waitpid(children[i].pid, NULL, 0);
+		}
+	control_cleanup(csock);
+	log_info("exiting%s", status ? " after an error" : "");
+	exit(status);
+}

@@ -1,0 +1,26 @@
+/*
+ * The privileged parent.
+ */
+
+#ifndef CLAWD_PARENT_H
+#define CLAWD_PARENT_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "clawd.h"
+#include "clawd_imsg.h"
+
+/* sockets.c */
+int	 secret_open(const char *, const char *);
+int	 secrets_check(struct clawd_conf *);
+int	 udp_open(uint16_t, uint16_t *);
+int	 control_open(const char *);
+void	 control_cleanup(const char *);
+int	 https_conf_make(struct clawd_mega *, struct imsg_https_conf *);
+
+/* status.c */
+int	 status_read(const char *, pid_t, time_t, struct ctl_status *);
+
+#endif /* CLAWD_PARENT_H */

@@ -1,0 +1,31 @@
+/*
+ * signaler: the sandboxed MEGA client.
+ */
+
+#ifndef CLAWD_SIGNALER_H
+#define CLAWD_SIGNALER_H
+
+#include <sys/types.h>
+
+#include <pwd.h>
+
+#include "clawd_imsg.h"
+
+void	signaler_main(const struct passwd *);
+
+/* https.c */
+struct https_reply {
+	long		 status;	/* HTTP status, 0 on transport error */
+	const char	*error;		/* transport error, or NULL */
+	const uint8_t	*body;
+	size_t		 len;
+};
+
+void	https_init(void);
+void	https_conf(const struct imsg_https_conf *);
+void	https_ca(int);
+int	https_ready(void);
+int	https_post(const char *, const void *, size_t,
+	    void (*)(const struct https_reply *, void *), void *);
+
+#endif /* CLAWD_SIGNALER_H */
