@@ -92,10 +92,9 @@ imsgev_add(struct imsgev *iev)
 {
 	short	 events = EV_READ;
 
+	/* Events are one-shot: set them again after every dispatch. */
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
 		events |= EV_WRITE;
-	if (events == iev->events)
-		return;
 	event_del(&iev->ev);
 	iev->events = events;
 	event_set(&iev->ev, iev->ibuf.fd, events, imsgev_dispatch, iev);
@@ -151,6 +150,10 @@ imsgev_dispatch(int fd, short event, void *arg)
 	if (event & EV_READ) {
 		switch (imsgbuf_read(&iev->ibuf)) {
 		case -1:
+			if (errno == ECONNRESET) {
+				iev->closed(iev);
+				return;
+			}
 			imsgev_failed(iev, "imsgbuf_read");
 			return;
 		case 0:
@@ -269,7 +272,12 @@ child_closed(struct imsgev *iev)
 	/* The parent went away: a clean shutdown, nothing to report. */
 	if (iev->peer == PROC_PARENT)
 		exit(0);
-	fatalx("channel to %s closed", proc_name(iev->peer));
+	/*
+	 * A sibling died.  The parent learns why from SIGCHLD, logs it
+	 * and stops us all; dying here too would only blur the cause.
+	 */
+	log_debug("channel to %s closed", proc_name(iev->peer));
+	event_del(&iev->ev);
 }
 
 static int

@@ -80,7 +80,7 @@ monotime(void)
 }
 
 int
-main(int argc, char *argv[])
+main(int argc, char *argv[], char *envp[])
 {
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
 	struct passwd	*pw;
@@ -89,6 +89,7 @@ main(int argc, char *argv[])
 	ssize_t		 n;
 	int		 ch, i, j;
 
+	setproctitle_init(argc, argv, envp);
 	log_init(1, LOG_DAEMON);
 	while ((ch = getopt(argc, argv, "dD:f:nP:s:v")) != -1) {
 		switch (ch) {
