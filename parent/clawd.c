@@ -209,8 +209,13 @@ child_main(const char *name)
 		errx(1, "unknown process %s", name);
 	log_init(debug, LOG_DAEMON);
 	log_procinit(pd->name);
-	/* The parent decides when we stop; a terminal's ^C is for it. */
+	/*
+	 * The parent decides when we stop: a signal to the whole process
+	 * group (a terminal's ^C, a service manager) is for it, and we
+	 * exit when our channel to it closes.
+	 */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	setproctitle("%s", pd->name);
@@ -448,7 +453,10 @@ parent_sig(int sig, short event, void *arg)
 	}
 }
 
-/* Stop every child, wait for them, remove the socket, exit. */
+/*
+ * Stop every child by closing its channel, wait for them (killing any
+ * that lingers), remove the socket, exit.
+ */
 static void
 parent_shutdown(int status)
 {
@@ -457,8 +465,9 @@ parent_shutdown(int status)
 
 	shutting_down = 1;
 	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
-		if (children[i].pid > 0)
-			kill(children[i].pid, SIGTERM);
+		if (children[i].iev.handle != NULL &&
+		    children[i].iev.ibuf.fd != -1)
+			imsgev_clear(&children[i].iev);
 	for (tries = 0; tries < 100; tries++) {
 		for (alive = 0, i = PROC_PARENT + 1; i < PROC_MAX; i++) {
 			if (children[i].pid <= 0)
