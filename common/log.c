@@ -15,7 +15,7 @@
 
 static int		 debug;		/* log to stderr */
 static int		 verbose;
-static char		 procname[32] = "clawd";
+static char		 procname[32];	/* none: the bare message */
 
 void
 log_init(int n_debug, int facility)

@@ -1,0 +1,320 @@
+/*
+ * clawctl: control and inspect clawd over its control socket, and
+ * make keys the way wg(8) does (genkey and pubkey need no daemon).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clawd.h"
+#include "clawd_imsg.h"
+#include "imsg.h"
+#include "key.h"
+#include "clawctl.h"
+
+static __attribute__((__noreturn__)) void usage(void);
+static int	do_genkey(void);
+static int	do_pubkey(void);
+static int	do_request(const char *, enum actions,
+		    const struct output *);
+static int	handle_reply(struct imsg *, enum actions,
+		    const struct output *, int *);
+static void	check_string(const char *, size_t, const char *);
+static void	check_addr(const struct sockaddr_storage *, const char *);
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: clawctl [-j] [-s socket] command [argument ...]\n");
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct parse_result	*res;
+	const struct output		*out = &text_output;
+	const char			*sockpath = CLAWD_SOCKET;
+	int				 ch;
+
+	while ((ch = getopt(argc, argv, "js:")) != -1) {
+		switch (ch) {
+		case 'j':
+			out = &json_output;
+			break;
+		case 's':
+			sockpath = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+
+	res = parse(argc, argv);
+	switch (res->action) {
+	case GENKEY:
+		return do_genkey();
+	case PUBKEY:
+		return do_pubkey();
+	case SHOW_STATUS:
+	case SHOW_NAT:
+	case RELOAD:
+		return do_request(sockpath, res->action, out);
+	case NONE:
+		break;
+	}
+	usage();
+}
+
+static int
+do_genkey(void)
+{
+	uint8_t		 key[CLAWD_KEY_LEN];
+	char		 b64[KEY_B64_SIZE];
+	struct stat	 sb;
+
+	/* As wg genkey does: a private key in a file others can read. */
+	if (fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (sb.st_mode & S_IRWXO) != 0)
+		fprintf(stderr, "clawctl: warning: writing a private key to "
+		    "a world accessible file; consider umask 077\n");
+
+	if (key_generate(key) == -1)
+		errx(1, "genkey: cannot get random bytes");
+	key_to_base64(b64, key);
+	explicit_bzero(key, sizeof(key));
+	if (printf("%s\n", b64) < 0 || fflush(stdout) == EOF) {
+		explicit_bzero(b64, sizeof(b64));
+		err(1, "genkey: stdout");
+	}
+	explicit_bzero(b64, sizeof(b64));
+	return 0;
+}
+
+static int
+do_pubkey(void)
+{
+	uint8_t		 priv[CLAWD_KEY_LEN], pub[CLAWD_KEY_LEN];
+	char		 b64[KEY_B64_SIZE];
+	const char	*errstr;
+
+	if (key_read_fd(STDIN_FILENO, priv, &errstr) == -1)
+		errx(1, "pubkey: %s", errstr);
+	if (key_public(pub, priv) == -1) {
+		explicit_bzero(priv, sizeof(priv));
+		errx(1, "pubkey: cannot compute the public key");
+	}
+	explicit_bzero(priv, sizeof(priv));
+	key_to_base64(b64, pub);
+	if (printf("%s\n", b64) < 0 || fflush(stdout) == EOF)
+		err(1, "pubkey: stdout");
+	return 0;
+}
+
+static int
+do_request(const char *sockpath, enum actions action,
+    const struct output *out)
+{
+	struct sockaddr_un	 sun;
+	struct imsgbuf		 ibuf;
+	struct imsg		 imsg;
+	uint32_t		 type;
+	ssize_t			 n;
+	int			 fd, done = 0, rv = 0;
+
+	switch (action) {
+	case SHOW_STATUS:
+		type = IMSG_CTL_SHOW_STATUS;
+		break;
+	case SHOW_NAT:
+		type = IMSG_CTL_SHOW_NAT;
+		break;
+	case RELOAD:
+		type = IMSG_CTL_RELOAD;
+		break;
+	default:
+		errx(1, "internal error: no request for action %d", action);
+	}
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		errx(1, "socket path too long: %s", sockpath);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(1, "connect: %s", sockpath);
+
+	if (imsgbuf_init(&ibuf, fd) == -1)
+		err(1, "imsgbuf_init");
+	if (imsg_compose(&ibuf, type, 0, getpid(), -1, NULL, 0) == -1)
+		err(1, "imsg_compose");
+	if (imsgbuf_flush(&ibuf) == -1)
+		err(1, "write to %s", sockpath);
+
+	out->head(action);
+	while (!done) {
+		switch (imsgbuf_read(&ibuf)) {
+		case -1:
+			err(1, "read from %s", sockpath);
+		case 0:
+			errx(1, "connection closed by the daemon");
+		}
+		while (!done) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				err(1, "invalid reply from the daemon");
+			if (n == 0)
+				break;
+			rv = handle_reply(&imsg, action, out, &done);
+			imsg_free(&imsg);
+		}
+	}
+	out->tail();
+	imsgbuf_clear(&ibuf);
+	close(fd);
+	return rv;
+}
+
+/*
+ * Check one reply against what this request may receive and hand it
+ * to the output back end.  Anything unexpected ends clawctl: the
+ * daemon and clawctl come from the same source, so a mismatch is a
+ * bug or something else on the socket.
+ */
+static int
+handle_reply(struct imsg *imsg, enum actions action,
+    const struct output *out, int *done)
+{
+	struct ctl_status	 st;
+	struct ctl_nat		 nat;
+	struct ctl_result	 res;
+	uint32_t		 type;
+
+	type = imsg_get_type(imsg);
+	if (imsg_check(imsg, PROC_NETENGINE, PROC_CONTROL) == -1)
+		errx(1, "invalid reply from the daemon: type %u (%s), "
+		    "%zu bytes", type, imsg_type_name(type),
+		    imsg_get_len(imsg));
+
+	switch (type) {
+	case IMSG_CTL_STATUS:
+		if (action != SHOW_STATUS)
+			break;
+		if (imsg_get_data(imsg, &st, sizeof(st)) == -1)
+			errx(1, "invalid CTL_STATUS reply: bad length");
+		check_string(st.name, sizeof(st.name), "process name");
+		check_string(st.user, sizeof(st.user), "user name");
+		check_string(st.root, sizeof(st.root), "root directory");
+		if ((st.sandbox & ~(CTL_SANDBOX_CHROOT |
+		    CTL_SANDBOX_LANDLOCK | CTL_SANDBOX_NNP |
+		    CTL_SANDBOX_SECCOMP | CTL_SANDBOX_NOCAPS)) != 0)
+			errx(1, "invalid CTL_STATUS reply: sandbox flags "
+			    "0x%x", st.sandbox);
+		out->status(&st);
+		return 0;
+	case IMSG_CTL_NAT:
+		if (action != SHOW_NAT)
+			break;
+		if (imsg_get_data(imsg, &nat, sizeof(nat)) == -1)
+			errx(1, "invalid CTL_NAT reply: bad length");
+		check_string(nat.server_name, sizeof(nat.server_name),
+		    "server name");
+		check_addr(&nat.server, "server address");
+		check_addr(&nat.local, "local address");
+		check_addr(&nat.mapped, "mapped address");
+		if (nat.state > CTL_NAT_ERROR)
+			errx(1, "invalid CTL_NAT reply: state %u",
+			    nat.state);
+		out->nat(&nat);
+		return 0;
+	case IMSG_CTL_END:
+		if (action != SHOW_STATUS && action != SHOW_NAT)
+			break;
+		*done = 1;
+		return 0;
+	case IMSG_CTL_RESULT:
+		if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
+			errx(1, "invalid CTL_RESULT reply: bad length");
+		check_string(res.msg, sizeof(res.msg), "result message");
+		*done = 1;
+		return out->result(&res);
+	}
+	errx(1, "unexpected reply from the daemon: type %u (%s)", type,
+	    imsg_type_name(type));
+}
+
+/*
+ * NUL-terminated, well-formed UTF-8 (JSON needs it), and no control
+ * character that could drive a terminal, C1 controls included.
+ */
+static void
+check_string(const char *str, size_t size, const char *what)
+{
+	const unsigned char	*s = (const unsigned char *)str, *end;
+	uint32_t		 cp, min;
+	int			 n;
+
+	if ((end = memchr(s, '\0', size)) == NULL)
+		errx(1, "invalid reply: %s not terminated", what);
+	while (s < end) {
+		if (*s < 0x80) {
+			cp = *s++;
+			n = 0;
+		} else if ((*s & 0xe0) == 0xc0) {
+			cp = *s++ & 0x1f;
+			n = 1;
+			min = 0x80;
+		} else if ((*s & 0xf0) == 0xe0) {
+			cp = *s++ & 0x0f;
+			n = 2;
+			min = 0x800;
+		} else if ((*s & 0xf8) == 0xf0) {
+			cp = *s++ & 0x07;
+			n = 3;
+			min = 0x10000;
+		} else
+			goto bad;
+		if (n > 0) {
+			for (; n > 0; n--, s++) {
+				if (s >= end || (*s & 0xc0) != 0x80)
+					goto bad;
+				cp = cp << 6 | (*s & 0x3f);
+			}
+			/* Overlong forms, surrogates, beyond Unicode. */
+			if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) ||
+			    cp > 0x10ffff)
+				goto bad;
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			errx(1, "invalid reply: control character in %s",
+			    what);
+	}
+	return;
+ bad:
+	errx(1, "invalid reply: %s is not UTF-8", what);
+}
+
+static void
+check_addr(const struct sockaddr_storage *ss, const char *what)
+{
+	if (ss->ss_family != 0 && ss->ss_family != AF_INET &&
+	    ss->ss_family != AF_INET6)
+		errx(1, "invalid reply: %s has address family %u", what,
+		    ss->ss_family);
+}

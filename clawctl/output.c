@@ -1,0 +1,51 @@
+/*
+ * Helpers shared by clawctl's text and JSON back ends, so both name
+ * states and format values the same way.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clawctl.h"
+#include "util.h"
+
+static const char *const nat_states[] = {
+	[CTL_NAT_IDLE] = "idle",
+	[CTL_NAT_PENDING] = "pending",
+	[CTL_NAT_MAPPED] = "mapped",
+	[CTL_NAT_TIMEOUT] = "timeout",
+	[CTL_NAT_ERROR] = "error",
+};
+
+const char *
+nat_state_name(uint32_t state)
+{
+	if (state >= sizeof(nat_states) / sizeof(nat_states[0]))
+		return "unknown";
+	return nat_states[state];
+}
+
+/* CapEff as /proc/<pid>/status shows it: 16 hex digits. */
+const char *
+fmt_capeff(uint64_t capeff)
+{
+	static char	 buf[17];
+
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)capeff);
+	return buf;
+}
+
+int
+addr_isset(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family != 0;
+}
+
+const char *
+fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	return sa_str((const struct sockaddr *)ss, buf, len);
+}

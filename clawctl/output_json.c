@@ -1,0 +1,155 @@
+/*
+ * clawctl's JSON back end (jansson): the replies are collected into
+ * one document and printed by tail(), so a failure part way through
+ * never leaves half a document on stdout.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <err.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "clawctl.h"
+#include "util.h"
+
+static void	json_head(enum actions);
+static void	json_status(const struct ctl_status *);
+static void	json_nat(const struct ctl_nat *);
+static int	json_result(const struct ctl_result *);
+static void	json_tail(void);
+
+const struct output json_output = {
+	.head = json_head,
+	.status = json_status,
+	.nat = json_nat,
+	.result = json_result,
+	.tail = json_tail,
+};
+
+static json_t	*root;
+static json_t	*list;
+
+/* Every jansson constructor can fail; clawctl cannot go on then. */
+static json_t *
+jcheck(json_t *j)
+{
+	if (j == NULL)
+		errx(1, "out of memory or invalid UTF-8 in a reply");
+	return j;
+}
+
+static void
+jset(json_t *obj, const char *key, json_t *val)
+{
+	if (json_object_set_new(obj, key, jcheck(val)) == -1)
+		errx(1, "json_object_set");
+}
+
+static json_t *
+jaddr(const struct sockaddr_storage *ss)
+{
+	char	 buf[SA_STRLEN];
+
+	if (!addr_isset(ss))
+		return json_null();
+	return json_string(fmt_addr(ss, buf, sizeof(buf)));
+}
+
+static void
+json_head(enum actions action)
+{
+	root = jcheck(json_object());
+	switch (action) {
+	case SHOW_STATUS:
+		list = jcheck(json_array());
+		jset(root, "processes", list);
+		break;
+	case SHOW_NAT:
+		list = jcheck(json_array());
+		jset(root, "stun", list);
+		break;
+	default:
+		list = NULL;
+		break;
+	}
+}
+
+static void
+json_status(const struct ctl_status *st)
+{
+	json_t	*o, *sb;
+
+	o = jcheck(json_object());
+	jset(o, "name", json_string(st->name));
+	jset(o, "pid", json_integer(st->pid));
+	jset(o, "user", json_string(st->user));
+	jset(o, "uid", json_integer(st->uid));
+	jset(o, "gid", json_integer(st->gid));
+	jset(o, "root", json_string(st->root));
+	jset(o, "uptime", json_integer((json_int_t)st->uptime));
+	jset(o, "capabilities", json_string(fmt_capeff(st->capeff)));
+	sb = jcheck(json_object());
+	jset(sb, "chroot",
+	    json_boolean(st->sandbox & CTL_SANDBOX_CHROOT));
+	jset(sb, "landlock",
+	    json_boolean(st->sandbox & CTL_SANDBOX_LANDLOCK));
+	jset(sb, "no_new_privs",
+	    json_boolean(st->sandbox & CTL_SANDBOX_NNP));
+	jset(sb, "seccomp",
+	    json_boolean(st->sandbox & CTL_SANDBOX_SECCOMP));
+	jset(sb, "no_capabilities",
+	    json_boolean(st->sandbox & CTL_SANDBOX_NOCAPS));
+	jset(o, "sandbox", sb);
+	if (json_array_append_new(list, o) == -1)
+		errx(1, "json_array_append");
+}
+
+static void
+json_nat(const struct ctl_nat *n)
+{
+	json_t	*o;
+
+	o = jcheck(json_object());
+	jset(o, "server", jaddr(&n->server));
+	jset(o, "name", json_string(n->server_name));
+	jset(o, "local", jaddr(&n->local));
+	jset(o, "mapped", jaddr(&n->mapped));
+	jset(o, "state", json_string(nat_state_name(n->state)));
+	jset(o, "rtt_ms", json_integer(n->rtt_ms));
+	jset(o, "age", json_integer(n->age));
+	jset(o, "requests", json_integer(n->requests));
+	jset(o, "responses", json_integer(n->responses));
+	if (json_array_append_new(list, o) == -1)
+		errx(1, "json_array_append");
+}
+
+static int
+json_result(const struct ctl_result *r)
+{
+	/* An error replaces whatever was collected. */
+	if (r->error != 0) {
+		json_decref(root);
+		root = jcheck(json_object());
+		list = NULL;
+		jset(root, "result", json_string("error"));
+		jset(root, "message", json_string(r->msg[0] != '\0' ?
+		    r->msg : "unknown error"));
+		return 1;
+	}
+	if (list == NULL)
+		jset(root, "result", json_string("ok"));
+	return 0;
+}
+
+static void
+json_tail(void)
+{
+	if (json_dumpf(root, stdout, JSON_INDENT(2)) == -1)
+		errx(1, "json_dumpf");
+	putchar('\n');
+	json_decref(root);
+	root = list = NULL;
+}

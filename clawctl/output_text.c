@@ -1,0 +1,122 @@
+/*
+ * clawctl's text back end: one line per item in aligned columns, as
+ * bgpctl prints them.  Columns widen no further than their header;
+ * an unusually long value pushes the rest of its line right.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clawctl.h"
+#include "util.h"
+
+static void	text_head(enum actions);
+static void	text_status(const struct ctl_status *);
+static void	text_nat(const struct ctl_nat *);
+static int	text_result(const struct ctl_result *);
+static void	text_tail(void);
+
+const struct output text_output = {
+	.head = text_head,
+	.status = text_status,
+	.nat = text_nat,
+	.result = text_result,
+	.tail = text_tail,
+};
+
+static enum actions	 text_action;
+
+#define STATUS_FMT	"%-10s %7s %-10s %-16s %s\n"
+#define NAT_FMT		"%-22s %-22s %-22s %-8s %6s %6s\n"
+
+static void
+text_head(enum actions action)
+{
+	text_action = action;
+	switch (action) {
+	case SHOW_STATUS:
+		printf(STATUS_FMT, "NAME", "PID", "USER", "ROOT", "SANDBOX");
+		break;
+	case SHOW_NAT:
+		printf(NAT_FMT, "SERVER", "LOCAL", "MAPPED", "STATE", "RTT",
+		    "AGE");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+text_status(const struct ctl_status *st)
+{
+	static const struct {
+		uint32_t	 flag;
+		const char	*name;
+	} flags[] = {
+		{ CTL_SANDBOX_CHROOT,	"chroot" },
+		{ CTL_SANDBOX_LANDLOCK,	"landlock" },
+		{ CTL_SANDBOX_NNP,	"nnp" },
+		{ CTL_SANDBOX_SECCOMP,	"seccomp" },
+		{ CTL_SANDBOX_NOCAPS,	"nocaps" },
+	};
+	char		 sandbox[64], pid[16];
+	size_t		 i;
+
+	sandbox[0] = '\0';
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if ((st->sandbox & flags[i].flag) == 0)
+			continue;
+		if (sandbox[0] != '\0')
+			strlcat(sandbox, ",", sizeof(sandbox));
+		strlcat(sandbox, flags[i].name, sizeof(sandbox));
+	}
+	if (sandbox[0] == '\0')
+		strlcpy(sandbox, "-", sizeof(sandbox));
+	snprintf(pid, sizeof(pid), "%d", (int)st->pid);
+	printf(STATUS_FMT, st->name, pid, st->user, st->root, sandbox);
+}
+
+static void
+text_nat(const struct ctl_nat *n)
+{
+	char	 server[SA_STRLEN], local[SA_STRLEN], mapped[SA_STRLEN];
+	char	 rtt[16], age[24];
+
+	fmt_addr(&n->server, server, sizeof(server));
+	fmt_addr(&n->local, local, sizeof(local));
+	fmt_addr(&n->mapped, mapped, sizeof(mapped));
+	/* Without an answer there is no round trip or mapping to age. */
+	if (n->responses == 0)
+		strlcpy(rtt, "-", sizeof(rtt));
+	else
+		snprintf(rtt, sizeof(rtt), "%ums", n->rtt_ms);
+	if (!addr_isset(&n->mapped) || n->age < 0)
+		strlcpy(age, "-", sizeof(age));
+	else
+		snprintf(age, sizeof(age), "%llds", (long long)n->age);
+	printf(NAT_FMT, server, local, mapped, nat_state_name(n->state),
+	    rtt, age);
+}
+
+static int
+text_result(const struct ctl_result *r)
+{
+	if (r->error != 0) {
+		fflush(stdout);
+		fprintf(stderr, "clawctl: %s failed: %s\n",
+		    text_action == RELOAD ? "reload" : "request",
+		    r->msg[0] != '\0' ? r->msg : "unknown error");
+		return 1;
+	}
+	if (text_action == RELOAD)
+		printf("reload: ok\n");
+	return 0;
+}
+
+static void
+text_tail(void)
+{
+}
