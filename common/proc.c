@@ -266,6 +266,44 @@ static int		 child_self;
 static void		(*child_handle)(struct imsgev *, struct imsg *);
 static void		(*child_ready)(void);
 
+static int	 proc_child_ipc(struct imsgev *, struct imsg *);
+
+/* What every child handles alike; the rest is the child's own. */
+static void
+child_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_SOCKET_IPC:
+		proc_child_ipc(iev, imsg);
+		break;
+	case IMSG_STARTUP:
+		log_debug("startup");
+		break;
+	default:
+		child_handle(iev, imsg);
+		break;
+	}
+}
+
+__attribute__((__noreturn__)) void
+proc_unexpected(struct imsgev *iev, struct imsg *imsg)
+{
+	fatalx("unexpected %s from %s", imsg_type_name(imsg_get_type(imsg)),
+	    proc_name(iev->peer));
+}
+
+/* The descriptor the catalogue says comes with this message. */
+int
+proc_imsg_fd(struct imsg *imsg)
+{
+	int	 fd;
+
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("%s without a descriptor",
+		    imsg_type_name(imsg_get_type(imsg)));
+	return fd;
+}
+
 static void
 child_closed(struct imsgev *iev)
 {
@@ -306,7 +344,7 @@ proc_child_start(int self, void (*handle)(struct imsgev *, struct imsg *),
 	if (fcntl(PROC_PARENT_FD, F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(PROC_PARENT_FD, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("parent channel");
-	imsgev_init(iev, PROC_PARENT_FD, self, PROC_PARENT, 1, handle,
+	imsgev_init(iev, PROC_PARENT_FD, self, PROC_PARENT, 1, child_dispatch,
 	    child_closed);
 	iev_peer[PROC_PARENT] = iev;
 }
@@ -326,11 +364,8 @@ proc_child_run(int self, const struct passwd *pw,
 	exit(0);
 }
 
-/*
- * Handle IMSG_SOCKET_IPC from the parent; returns 1 if the message was
- * one, 0 otherwise.
- */
-int
+/* A channel to a sibling, from the parent. */
+static int
 proc_child_ipc(struct imsgev *from, struct imsg *imsg)
 {
 	struct imsg_ipc	 ipc;
@@ -338,18 +373,16 @@ proc_child_ipc(struct imsgev *from, struct imsg *imsg)
 	struct imsg_ipc	 me;
 	int		 fd;
 
-	if (imsg_get_type(imsg) != IMSG_SOCKET_IPC)
-		return 0;
 	if (from->peer != PROC_PARENT ||
-	    imsg_get_data(imsg, &ipc, sizeof(ipc)) == -1 ||
-	    (fd = imsg_get_fd(imsg)) == -1)
+	    imsg_get_data(imsg, &ipc, sizeof(ipc)) == -1)
 		fatalx("bad IMSG_SOCKET_IPC");
+	fd = proc_imsg_fd(imsg);
 	if (ipc.proc >= PROC_MAX || ipc.proc == PROC_PARENT ||
 	    !proc_talks(child_self, ipc.proc) || iev_peer[ipc.proc] != NULL)
 		fatalx("unexpected channel to %s", proc_name(ipc.proc));
 	if ((iev = calloc(1, sizeof(*iev))) == NULL)
 		fatal(NULL);
-	imsgev_init(iev, fd, child_self, ipc.proc, 0, child_handle,
+	imsgev_init(iev, fd, child_self, ipc.proc, 0, child_dispatch,
 	    child_closed);
 	iev_peer[ipc.proc] = iev;
 	if (child_all_connected()) {

@@ -64,7 +64,9 @@ void	 proc_child_start(int,
 	    void (*)(void));
 void	 proc_child_run(int, const struct passwd *,
 	    void (*)(struct imsgev *, struct imsg *), void (*)(void));
-int	 proc_child_ipc(struct imsgev *, struct imsg *);
+__attribute__((__noreturn__))
+void	 proc_unexpected(struct imsgev *, struct imsg *);
+int	 proc_imsg_fd(struct imsg *);
 int	 proc_child_compose(int, uint32_t, uint32_t, pid_t, int,
 	    const void *, size_t);
 

@@ -68,23 +68,12 @@ crypto_load_key(int fd)
 static void
 crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	int	 fd;
-
-	if (proc_child_ipc(iev, imsg))
-		return;
 	switch (imsg_get_type(imsg)) {
 	case IMSG_KEY_FD:
-		if ((fd = imsg_get_fd(imsg)) == -1)
-			fatalx("KEY_FD without a descriptor");
-		crypto_load_key(fd);
-		break;
-	case IMSG_STARTUP:
-		log_debug("startup");
+		crypto_load_key(proc_imsg_fd(imsg));
 		break;
 	default:
-		fatalx("unexpected %s from %s",
-		    imsg_type_name(imsg_get_type(imsg)),
-		    proc_name(iev->peer));
+		proc_unexpected(iev, imsg);
 	}
 }
 

@@ -120,21 +120,15 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct imsg_conf_stun	 cs;
 	struct imsg_udp		 iu;
-	int			 fd;
 
-	if (proc_child_ipc(iev, imsg))
-		return;
 	switch (imsg_get_type(imsg)) {
 	case IMSG_UDP_SOCKET:
-		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1 ||
-		    (fd = imsg_get_fd(imsg)) == -1)
+		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
 			fatalx("bad UDP_SOCKET");
-		netengine_udp_set(fd, &iu);
+		netengine_udp_set(proc_imsg_fd(imsg), &iu);
 		break;
 	case IMSG_CONTROL_FD:
-		if ((fd = imsg_get_fd(imsg)) == -1)
-			fatalx("CONTROL_FD without a descriptor");
-		control_listen(fd);
+		control_listen(proc_imsg_fd(imsg));
 		break;
 	case IMSG_CONF_START:
 		stun_conf_start();
@@ -153,13 +147,8 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_END:
 		control_reply(imsg);
 		break;
-	case IMSG_STARTUP:
-		log_debug("startup");
-		break;
 	default:
-		fatalx("unexpected %s from %s",
-		    imsg_type_name(imsg_get_type(imsg)),
-		    proc_name(iev->peer));
+		proc_unexpected(iev, imsg);
 	}
 }
 

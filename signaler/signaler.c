@@ -19,10 +19,7 @@ static void
 signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct imsg_https_conf	 hc;
-	int			 fd;
 
-	if (proc_child_ipc(iev, imsg))
-		return;
 	switch (imsg_get_type(imsg)) {
 	case IMSG_HTTPS_CONF:
 		if (imsg_get_data(imsg, &hc, sizeof(hc)) == -1)
@@ -32,17 +29,10 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 		https_conf(&hc);
 		break;
 	case IMSG_HTTPS_CA_FD:
-		if ((fd = imsg_get_fd(imsg)) == -1)
-			fatalx("HTTPS_CA_FD without a descriptor");
-		https_ca(fd);
-		break;
-	case IMSG_STARTUP:
-		log_debug("startup");
+		https_ca(proc_imsg_fd(imsg));
 		break;
 	default:
-		fatalx("unexpected %s from %s",
-		    imsg_type_name(imsg_get_type(imsg)),
-		    proc_name(iev->peer));
+		proc_unexpected(iev, imsg);
 	}
 }
 
