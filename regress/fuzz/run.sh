@@ -7,7 +7,7 @@
 
 set -u
 
-secs=${1:-20}
+secs=${1:-${FUZZ_SECONDS:-20}}
 out=${2:-${top_builddir:-/tmp}/fuzz-out}
 here=$(cd "$(dirname "$0")" && pwd)
 src=${top_srcdir:-$(cd "$here/../.." && pwd)}

@@ -1,0 +1,491 @@
+# clawd namespace lab: shared functions for the lab tests and clawlab(1).
+#
+# Source this file from bash.  Every run gets its own name prefix
+# (clab<pid>-), its own namespaces, bridge and temporary directory, so
+# tests that make check runs in parallel never share anything: addresses
+# may repeat across runs because each run lives in its own namespaces.
+#
+# Topology of lab_basic:
+#
+#   host1 (198.18.1.2/24, eth0) -- lan [nat1] wan (203.0.113.11/24)
+#                                                 |
+#              inet: bridge br0, 203.0.113.1 and .2 (coturn, RFC 5780)
+#
+# NAT box N: lan 198.18.N.1/24, wan 203.0.113.(10+N)/24.
+# Host N:    198.18.N.2/24, default route via 198.18.N.1.
+
+LAB_NS_RE='^clab[0-9]+-'
+LAB_PREFIX=${LAB_PREFIX:-clab$$-}
+LAB_TMP=
+LAB_PIDS=()
+LAB_NETNS=()
+LAB_KEEP=${LAB_KEEP:-0}
+LAB_CLAWD_PID=
+LAB_CLAWD_SOCK=
+LAB_CLAWD_LOG=
+LAB_CLAWD_CONF=
+LAB_FAILED=0
+
+# Directory of the lab scripts and the top of the source tree.
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_TOP=${top_srcdir:-$(cd "$LAB_DIR/../.." && pwd)}
+
+lab_log()
+{
+	printf '%s\n' "$*"
+}
+
+lab_ok()
+{
+	printf 'ok:   %s\n' "$*"
+}
+
+# A failed check is remembered; the test decides when to stop.
+lab_fail()
+{
+	printf 'FAIL: %s\n' "$*"
+	LAB_FAILED=1
+}
+
+lab_skip()
+{
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# Exit 1 at once (cleanup runs from the EXIT trap).
+lab_die()
+{
+	printf 'FAIL: %s\n' "$*"
+	exit 1
+}
+
+lab_require_root()
+{
+	[ "$(id -u)" -eq 0 ] || lab_skip "needs root"
+}
+
+lab_require_tools()
+{
+	local t
+
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || lab_skip "$t not found"
+	done
+}
+
+# Is $1 an executable file (not a directory)?
+lab_is_exec()
+{
+	[ -f "$1" ] && [ -x "$1" ]
+}
+
+# Locate clawd and clawctl.  make check sets CLAWD and CLAWCTL: if they
+# are set but missing, that is a failure (the build should have made
+# them); if unset and not found in build/, the test is skipped.
+lab_find_clawd()
+{
+	local bd=${top_builddir:-$LAB_TOP/build} c
+
+	if [ -n "${CLAWD:-}" ]; then
+		lab_is_exec "$CLAWD" ||
+		    lab_die "CLAWD=$CLAWD is not an executable"
+	elif lab_is_exec "$bd/clawd"; then
+		CLAWD=$bd/clawd
+	else
+		lab_skip "clawd not built (set CLAWD or build in $bd)"
+	fi
+	if [ -n "${CLAWCTL:-}" ]; then
+		lab_is_exec "$CLAWCTL" ||
+		    lab_die "CLAWCTL=$CLAWCTL is not an executable"
+	else
+		bd=$(dirname "$CLAWD")
+		for c in "$bd/clawctl/clawctl" "$bd/clawctl"; do
+			lab_is_exec "$c" && { CLAWCTL=$c; break; }
+		done
+		[ -n "${CLAWCTL:-}" ] ||
+		    lab_skip "clawctl not built (set CLAWCTL)"
+	fi
+	export CLAWD CLAWCTL
+}
+
+# The children run as _clawd chrooted to /var/empty: system setup that
+# stays in place after the tests.
+lab_system_setup()
+{
+	if ! getent passwd _clawd >/dev/null; then
+		useradd --system --no-create-home --home-dir /var/empty \
+		    --shell /usr/sbin/nologin _clawd ||
+		    lab_die "cannot create user _clawd"
+	fi
+	mkdir -p /var/empty && chmod 755 /var/empty ||
+	    lab_die "cannot create /var/empty"
+}
+
+# Start the run: temporary directory and cleanup traps.
+lab_init()
+{
+	LAB_TMP=$(mktemp -d "/tmp/clawlab-${LAB_PREFIX}XXXXXX") ||
+	    lab_die "mktemp failed"
+	chmod 700 "$LAB_TMP"
+	trap lab_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+}
+
+lab_ns()
+{
+	printf '%s%s' "$LAB_PREFIX" "$1"
+}
+
+# Run a command in one of this run's namespaces: lab_exec inet ip addr
+lab_exec()
+{
+	local ns
+
+	ns=$(lab_ns "$1")
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+lab_ns_add()
+{
+	local ns
+
+	ns=$(lab_ns "$1")
+	ip netns add "$ns" || lab_die "ip netns add $ns"
+	LAB_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+}
+
+# Stop one pid: TERM, wait up to 3 s, then KILL.
+lab_stop_pid()
+{
+	local pid=$1 i
+
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	kill "$pid" 2>/dev/null
+	for i in $(seq 30); do
+		lab_pid_alive "$pid" || break
+		sleep 0.1
+	done
+	if lab_pid_alive "$pid"; then
+		kill -9 "$pid" 2>/dev/null
+		sleep 0.1
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# A zombie is not alive.
+lab_pid_alive()
+{
+	local st
+
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+lab_ns_empty()
+{
+	[ -z "$(ip netns pids "$1" 2>/dev/null)" ]
+}
+
+# Kill whatever still lives in a namespace (found by namespace, not by
+# name), then delete it.
+lab_ns_del()
+{
+	local ns=$1 pids p
+
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	if [ -n "$pids" ]; then
+		for p in $pids; do kill "$p" 2>/dev/null; done
+		lab_wait 2 lab_ns_empty "$ns"
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		for p in $pids; do kill -9 "$p" 2>/dev/null; done
+		lab_wait 2 lab_ns_empty "$ns"
+	fi
+	ip netns del "$ns" 2>/dev/null
+	return 0
+}
+
+lab_cleanup()
+{
+	local rc=$? p ns
+
+	trap - EXIT INT TERM HUP
+	if [ "$rc" -ne 0 ] && [ -n "$LAB_CLAWD_LOG" ] &&
+	    [ -s "$LAB_CLAWD_LOG" ]; then
+		echo "--- last lines of $LAB_CLAWD_LOG"
+		tail -n 40 "$LAB_CLAWD_LOG"
+		echo "---"
+	fi
+	for p in "${LAB_PIDS[@]}"; do
+		lab_stop_pid "$p"
+	done
+	for ns in "${LAB_NETNS[@]}"; do
+		lab_ns_del "$ns"
+	done
+	if [ -n "$LAB_TMP" ] && [ -d "$LAB_TMP" ]; then
+		if [ "$LAB_KEEP" = 1 ]; then
+			echo "kept $LAB_TMP"
+		else
+			rm -rf "$LAB_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# Remove every lab of every run: namespaces matching the lab pattern,
+# the processes inside them, and their temporary directories.
+lab_down_all()
+{
+	local ns
+
+	for ns in $(ip netns list | awk '{ print $1 }' |
+	    grep -E "$LAB_NS_RE"); do
+		echo "removing $ns"
+		lab_ns_del "$ns"
+	done
+	rm -rf /tmp/clawlab-clab[0-9]*-*
+}
+
+# Wait until a command succeeds: lab_wait SECONDS cmd args...
+lab_wait()
+{
+	local n=$(( $1 * 10 )) i
+
+	shift
+	for i in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Is UDP port $3 bound on address $2 in namespace $1?
+lab_udp_bound()
+{
+	lab_exec "$1" ss -Hnlu "src $2:$3" | grep -q .
+}
+
+# The "internet": a bridge, coturn on 203.0.113.1 and .2 port 3478.
+lab_inet()
+{
+	local d=$LAB_TMP/coturn
+
+	lab_ns_add inet
+	lab_exec inet ip link add br0 type bridge
+	lab_exec inet ip addr add 203.0.113.1/24 dev br0
+	lab_exec inet ip addr add 203.0.113.2/24 dev br0
+	lab_exec inet ip link set br0 up
+	mkdir -p "$d"
+	ip netns exec "$(lab_ns inet)" \
+	    turnserver -n --no-cli --no-tls --no-dtls \
+	    --listening-ip 203.0.113.1 --listening-ip 203.0.113.2 \
+	    --listening-port 3478 --db "$d/turndb" \
+	    --pidfile "$d/turnserver.pid" --log-file stdout --simple-log \
+	    >"$d/turnserver.log" 2>&1 &
+	LAB_PIDS+=($!)
+	if ! lab_wait 10 lab_udp_bound inet 203.0.113.1 3478 ||
+	    ! lab_wait 5 lab_udp_bound inet 203.0.113.2 3478; then
+		cat "$d/turnserver.log"
+		lab_die "coturn did not start"
+	fi
+}
+
+# The nftables ruleset of a NAT box.  Profiles (RFC 4787):
+#   port-restricted	EIM + APDF, the Linux default
+#   symmetric		APDM + APDF, random ports (fully-random)
+lab_nat_rules()
+{
+	local profile=$1 masq
+
+	case $profile in
+	port-restricted|prc)
+		masq='masquerade' ;;
+	symmetric|symmetric-random)
+		masq='masquerade fully-random' ;;
+	*)
+		lab_die "unknown NAT profile $profile" ;;
+	esac
+	cat <<EOF
+flush ruleset
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname "wan" ct state established,related accept
+		iifname "wan" drop
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		iifname "lan" accept
+		ct state established,related accept
+		ct status dnat accept
+	}
+}
+table ip nat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" $masq
+	}
+}
+EOF
+}
+
+lab_nat_wanip()
+{
+	printf '203.0.113.%d' $(( 10 + $1 ))
+}
+
+lab_host_ip()
+{
+	printf '198.18.%d.2' "$1"
+}
+
+# NAT box N with a profile, its wan on the internet bridge.
+lab_nat()
+{
+	local n=$1 profile=${2:-port-restricted} ns inet
+
+	ns=$(lab_ns "nat$n")
+	inet=$(lab_ns inet)
+	lab_ns_add "nat$n"
+	ip -n "$ns" link add wan type veth peer name "nat$n" netns "$inet" ||
+	    lab_die "veth nat$n"
+	ip -n "$inet" link set "nat$n" master br0 up
+	ip -n "$ns" addr add "$(lab_nat_wanip "$n")/24" dev wan
+	ip -n "$ns" link set wan up
+	lab_exec "nat$n" sysctl -qw net.ipv4.ip_forward=1
+	lab_nat_profile "$n" "$profile"
+}
+
+# Change the profile of NAT box N; existing mappings are flushed.
+lab_nat_profile()
+{
+	local n=$1 profile=$2
+
+	lab_nat_rules "$profile" | lab_exec "nat$n" nft -f - ||
+	    lab_die "nft rules for nat$n"
+	lab_exec "nat$n" conntrack -F >/dev/null 2>&1
+	return 0
+}
+
+# Host N on the LAN side of NAT box N.
+lab_host()
+{
+	local n=$1 ns nat
+
+	ns=$(lab_ns "host$n")
+	nat=$(lab_ns "nat$n")
+	lab_ns_add "host$n"
+	ip -n "$nat" link add lan type veth peer name eth0 netns "$ns" ||
+	    lab_die "veth host$n"
+	ip -n "$nat" addr add "198.18.$n.1/24" dev lan
+	ip -n "$nat" link set lan up
+	ip -n "$ns" addr add "$(lab_host_ip "$n")/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via "198.18.$n.1"
+}
+
+# The basic topology: internet + NAT box 1 (profile) + host 1.
+lab_basic()
+{
+	lab_inet
+	lab_nat 1 "${1:-port-restricted}"
+	lab_host 1
+}
+
+# A private key in the format of wg genkey, mode 0600.
+lab_genkey()
+{
+	local f=$1
+
+	(umask 077
+	if command -v wg >/dev/null 2>&1; then
+		wg genkey >"$f"
+	else
+		python3 -c 'import base64, os
+k = bytearray(os.urandom(32))
+k[0] &= 248; k[31] = (k[31] & 127) | 64
+print(base64.b64encode(bytes(k)).decode())' >"$f"
+	fi)
+	chmod 600 "$f"
+}
+
+# Write a clawd.conf for host N: lab_clawd_conf DIR [extra lines...]
+lab_clawd_conf()
+{
+	local d=$1 l
+
+	shift
+	mkdir -p "$d"
+	[ -f "$d/key" ] || lab_genkey "$d/key"
+	{
+		printf 'private-key "%s"\n' "$d/key"
+		printf 'listen-port random\n'
+		printf 'stun-server "203.0.113.1" port 3478\n'
+		printf 'stun-server "203.0.113.2" port 3478\n'
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} >"$d/clawd.conf"
+	chmod 600 "$d/clawd.conf"
+}
+
+# Ask the running clawd: lab_ctl [-j] show status
+lab_ctl()
+{
+	"$CLAWCTL" -s "$LAB_CLAWD_SOCK" "$@"
+}
+
+# Start clawd in namespace NS (short name, e.g. host1) in the
+# background, with config and socket in $LAB_TMP/clawd-NS, log to a
+# file; wait (10 s) until show status answers.  Extra environment
+# variables may be given as NAME=value after NS.
+lab_clawd_start()
+{
+	local ns=$1 d i
+
+	shift
+	d=$LAB_TMP/clawd-$ns
+	[ -f "$d/clawd.conf" ] || lab_clawd_conf "$d"
+	LAB_CLAWD_CONF=$d/clawd.conf
+	LAB_CLAWD_SOCK=$d/clawd.sock
+	LAB_CLAWD_LOG=$d/clawd.log
+	ip netns exec "$(lab_ns "$ns")" env "$@" \
+	    "$CLAWD" -dv -f "$LAB_CLAWD_CONF" -s "$LAB_CLAWD_SOCK" \
+	    >>"$LAB_CLAWD_LOG" 2>&1 &
+	LAB_CLAWD_PID=$!
+	LAB_PIDS+=("$LAB_CLAWD_PID")
+	for i in $(seq 100); do
+		if lab_ctl show status >/dev/null 2>&1; then
+			lab_log "clawd started in $ns, pid $LAB_CLAWD_PID"
+			return 0
+		fi
+		lab_pid_alive "$LAB_CLAWD_PID" || break
+		sleep 0.1
+	done
+	echo "--- $LAB_CLAWD_LOG"
+	cat "$LAB_CLAWD_LOG"
+	echo "---"
+	LAB_CLAWD_LOG=
+	lab_pid_alive "$LAB_CLAWD_PID" ||
+	    lab_die "clawd in $ns exited before answering show status"
+	lab_die "clawd in $ns did not answer show status within 10 s"
+}
+
+lab_clawd_stop()
+{
+	[ -n "$LAB_CLAWD_PID" ] && lab_stop_pid "$LAB_CLAWD_PID"
+	LAB_CLAWD_PID=
+}
+
+# Mapped address seen by coturn's own STUN client from namespace NS.
+lab_stunclient()
+{
+	local ns=$1 server=${2:-203.0.113.1}
+
+	# It goes on with RFC 5780 tests that a filtering NAT never
+	# answers: the first mapped address is all we want.
+	lab_exec "$ns" timeout 2 turnutils_stunclient -p 3478 "$server" 2>&1 |
+	    sed -n 's/.*UDP reflexive addr: *\([0-9.:]*\).*/\1/p' | head -n 1
+}
