@@ -63,7 +63,7 @@ TAILQ_HEAD(files, file);
 
 struct sym {
 	TAILQ_ENTRY(sym)	 entry;
-	int			 persist;	/* from -D, wins over the file */
+	int			 persist;	/* from -D, beats the file */
 	char			*nam;
 	char			*val;
 };
@@ -93,7 +93,7 @@ static int			 errors;
 static int			 lexerr;	/* lexer already said why */
 static int			 lasttok;
 static int			 inlist;	/* newlines after ',' */
-static int			 stmtkw;	/* keyword starting the statement */
+static int			 stmtkw;	/* the statement's keyword */
 static int			 ctx;		/* block the lexer is in */
 static int			 pending_nl;
 static int			 block_line;
@@ -315,7 +315,8 @@ megaopt		: CREDENTIALS STRING {
 			if (strncmp($2, "https://", 8) != 0 &&
 			    strncmp($2, "http://", 7) != 0)
 				yyerror_at(@2.first_line,
-				    "api-url \"%s\" is not an http or https URL",
+				    "api-url \"%s\" is not an http or "
+				    "https URL",
 				    $2);
 			else if (strlcpy(conf->mega.api_url, $2,
 			    sizeof(conf->mega.api_url)) >=
