@@ -40,6 +40,15 @@ else
 	echo "all packages present"
 fi
 
+# The MEGA reference tools (megajs, mega-mock) and the emulator need
+# Node.js and npm; a machine that has them from elsewhere keeps them.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	echo "installing: nodejs npm"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y --no-install-recommends nodejs npm </dev/null
+fi
+
 if ! getent passwd _clawd >/dev/null; then
 	useradd --system --no-create-home --home-dir /var/empty \
 	    --shell /usr/sbin/nologin _clawd
