@@ -24,6 +24,7 @@
 
 #define FD_NO	0
 #define FD_YES	1
+#define FD_MAYBE 2
 
 struct imsg_rule {
 	const char	*name;
@@ -50,15 +51,32 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	[IMSG_HTTPS_CONF] = { "HTTPS_CONF",
 	    R(P, S), sizeof(struct imsg_https_conf), FD_NO },
 	[IMSG_HTTPS_CA_FD] = { "HTTPS_CA_FD", R(P, S), 0, FD_YES },
+	[IMSG_TUN_FD] = { "TUN_FD", R(P, N), sizeof(struct imsg_tun), FD_YES },
+	[IMSG_CONF_PEER] = { "CONF_PEER",
+	    R(P, N), sizeof(struct imsg_conf_peer), FD_NO },
+	[IMSG_CONF_ALLOWED] = { "CONF_ALLOWED",
+	    R(P, N), sizeof(struct imsg_conf_allowed), FD_NO },
+	[IMSG_CRYPTO_PEER] = { "CRYPTO_PEER",
+	    R(P, C), sizeof(struct imsg_crypto_peer), FD_MAYBE },
+	[IMSG_CRYPTO_CONF_END] = { "CRYPTO_CONF_END", R(P, C), 0, FD_NO },
+	[IMSG_WG_INITIATE] = { "WG_INITIATE",
+	    R(N, C), sizeof(struct imsg_wg_initiate), FD_NO },
+	[IMSG_WG_HANDSHAKE_IN] = { "WG_HANDSHAKE_IN",
+	    R(N, C), sizeof(struct imsg_wg_hs_in), FD_NO },
+	[IMSG_WG_HANDSHAKE_OUT] = { "WG_HANDSHAKE_OUT",
+	    R(C, N), sizeof(struct imsg_wg_hs_out), FD_NO },
 	[IMSG_CRYPTO_PUBKEY] = { "CRYPTO_PUBKEY",
-	    R(C, P), sizeof(struct imsg_pubkey), FD_NO },
+	    R(C, P) | R(C, N), sizeof(struct imsg_pubkey), FD_NO },
 	[IMSG_CTL_SHOW_STATUS] = { "CTL_SHOW_STATUS",
 	    R(T, N) | R(N, P), 0, FD_NO },
 	[IMSG_CTL_SHOW_NAT] = { "CTL_SHOW_NAT", R(T, N), 0, FD_NO },
+	[IMSG_CTL_SHOW_PEERS] = { "CTL_SHOW_PEERS", R(T, N), 0, FD_NO },
 	[IMSG_CTL_RELOAD] = { "CTL_RELOAD", R(T, N) | R(N, P), 0, FD_NO },
 	[IMSG_CTL_STATUS] = { "CTL_STATUS",
 	    R(P, N) | R(N, T), sizeof(struct ctl_status), FD_NO },
 	[IMSG_CTL_NAT] = { "CTL_NAT", R(N, T), sizeof(struct ctl_nat), FD_NO },
+	[IMSG_CTL_PEER] = { "CTL_PEER",
+	    R(N, T), sizeof(struct ctl_peer), FD_NO },
 	[IMSG_CTL_RESULT] = { "CTL_RESULT",
 	    R(P, N) | R(N, T), sizeof(struct ctl_result), FD_NO },
 	[IMSG_CTL_END] = { "CTL_END", R(P, N) | R(N, T), 0, FD_NO },

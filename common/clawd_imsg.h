@@ -22,6 +22,7 @@
 
 #include "clawd.h"
 #include "imsg.h"
+#include "wgproto.h"
 
 enum imsg_type {
 	IMSG_NONE = 0,
@@ -40,16 +41,28 @@ enum imsg_type {
 	IMSG_CONF_END,		/* P->N, configuration complete */
 	IMSG_HTTPS_CONF,	/* P->S, API URL and resolved address */
 	IMSG_HTTPS_CA_FD,	/* P->S, fd: the CA bundle */
+	IMSG_TUN_FD,		/* P->N, fd: the TUN device */
+	IMSG_CONF_PEER,		/* P->N, one peer */
+	IMSG_CONF_ALLOWED,	/* P->N, one allowed-ips prefix of a peer */
+	IMSG_CRYPTO_PEER,	/* P->C, a peer's key, fd: its psk file */
+	IMSG_CRYPTO_CONF_END,	/* P->C, peer list complete */
 
 	/* Key holder reports. */
-	IMSG_CRYPTO_PUBKEY,	/* C->P, the node's public key */
+	IMSG_CRYPTO_PUBKEY,	/* C->P, C->N: the node's public key */
+
+	/* The WireGuard handshake: netengine asks, crypto answers. */
+	IMSG_WG_INITIATE,	/* N->C, start a handshake with a peer */
+	IMSG_WG_HANDSHAKE_IN,	/* N->C, a handshake message received */
+	IMSG_WG_HANDSHAKE_OUT,	/* C->N, a message to send, and keys */
 
 	/* Control: clawctl <-> netengine, forwarded to the parent. */
 	IMSG_CTL_SHOW_STATUS,	/* T->N->P */
 	IMSG_CTL_SHOW_NAT,	/* T->N */
+	IMSG_CTL_SHOW_PEERS,	/* T->N */
 	IMSG_CTL_RELOAD,	/* T->N->P */
 	IMSG_CTL_STATUS,	/* P->N->T, one process */
 	IMSG_CTL_NAT,		/* N->T, one STUN server */
+	IMSG_CTL_PEER,		/* N->T, one peer */
 	IMSG_CTL_RESULT,	/* P->N->T, N->T: success or an error */
 	IMSG_CTL_END,		/* P->N->T, N->T: end of a list */
 
@@ -81,6 +94,76 @@ struct imsg_https_conf {
 	struct sockaddr_storage	 ss;		/* the host, resolved */
 	uint32_t		 have_ss;
 	uint32_t		 allow_http;
+};
+
+/* IMSG_TUN_FD */
+struct imsg_tun {
+	char			 name[CLAWD_NAME_MAX];
+	uint32_t		 mtu;
+};
+
+/* IMSG_CONF_PEER */
+struct imsg_conf_peer {
+	uint32_t		 id;		/* index in the peer list */
+	char			 name[CLAWD_NAME_MAX];
+	uint8_t			 pubkey[CLAWD_KEY_LEN];
+	struct sockaddr_storage	 endpoint;	/* family 0: none */
+	uint32_t		 keepalive;	/* seconds, 0 off */
+	uint32_t		 role;		/* enum peer_role */
+};
+
+/* IMSG_CONF_ALLOWED */
+struct imsg_conf_allowed {
+	uint32_t		 id;
+	uint32_t		 af;
+	uint8_t			 addr[16];
+	uint32_t		 plen;
+};
+
+/* IMSG_CRYPTO_PEER; the psk file comes as the descriptor, if any. */
+struct imsg_crypto_peer {
+	uint32_t		 id;
+	uint8_t			 pubkey[CLAWD_KEY_LEN];
+};
+
+/* IMSG_WG_INITIATE */
+struct imsg_wg_initiate {
+	uint32_t		 id;		/* peer */
+	uint32_t		 sender;	/* our index for it */
+};
+
+/*
+ * IMSG_WG_HANDSHAKE_IN: an initiation (id unknown, sender is the index
+ * netengine chose for the answer) or a response (id known).  Only
+ * messages whose mac1 checked out are passed on.
+ */
+struct imsg_wg_hs_in {
+	uint32_t		 id;		/* peer, for a response */
+	uint32_t		 sender;	/* our index, for an initiation */
+	uint32_t		 type;		/* WG_MSG_INITIATION, _RESPONSE */
+	union {
+		struct wg_msg_initiation init;
+		struct wg_msg_response	 resp;
+	}			 msg;
+};
+
+/*
+ * IMSG_WG_HANDSHAKE_OUT: a message to send (macs left to netengine)
+ * and/or the session keys a completed handshake derived.
+ */
+struct imsg_wg_hs_out {
+	uint32_t		 id;		/* peer */
+	uint32_t		 type;		/* message to send, or 0 */
+	union {
+		struct wg_msg_initiation init;
+		struct wg_msg_response	 resp;
+	}			 msg;
+	uint32_t		 have_keys;
+	uint32_t		 initiator;
+	uint32_t		 local_index;
+	uint32_t		 remote_index;
+	uint8_t			 send[WGC_KEY_LEN];
+	uint8_t			 recv[WGC_KEY_LEN];
 };
 
 /* IMSG_CRYPTO_PUBKEY */
@@ -124,6 +207,19 @@ struct ctl_nat {
 	int64_t			 age;		/* seconds since mapped */
 	uint32_t		 requests;
 	uint32_t		 responses;
+};
+
+/* IMSG_CTL_PEER: one peer, as wg show would print it. */
+struct ctl_peer {
+	char			 name[CLAWD_NAME_MAX];
+	uint8_t			 pubkey[CLAWD_KEY_LEN];
+	struct sockaddr_storage	 endpoint;
+	char			 path[16];	/* "direct", "relayed", "-" */
+	int64_t			 last_handshake;	/* seconds ago, -1 never */
+	uint64_t		 rx_bytes;
+	uint64_t		 tx_bytes;
+	uint32_t		 keepalive;
+	uint32_t		 pad;
 };
 
 /* IMSG_CTL_RESULT */

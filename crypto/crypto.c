@@ -14,29 +14,27 @@
 #include <unistd.h>
 
 #include <event.h>
-#include <openssl/crypto.h>
 
 #include "clawd.h"
 #include "clawd_imsg.h"
 #include "key.h"
 #include "log.h"
 #include "proc.h"
+#include "noise.h"
+#include "wgcrypto.h"
 #include "crypto.h"
 
-/* The static key; wiped on replacement and at exit. */
-static struct {
-	uint8_t		 priv[CLAWD_KEY_LEN];
-	uint8_t		 pub[CLAWD_KEY_LEN];
-	int		 loaded;
-} *ck;
+/* The static key pair, in locked memory; wiped at exit. */
+static struct noise_local	*ck;
 
 static void	crypto_dispatch(struct imsgev *, struct imsg *);
 
 static void
 crypto_wipe(void)
 {
+	handshake_clear();
 	if (ck != NULL)
-		explicit_bzero(ck, sizeof(*ck));
+		noise_local_clear(ck);
 }
 
 static void
@@ -52,25 +50,48 @@ crypto_load_key(int fd)
 		fatalx("private-key: %s", errstr);
 	}
 	close(fd);
-	if (key_public(pk.key, key) == -1) {
+	if (noise_local_init(ck, key) == -1) {
 		explicit_bzero(key, sizeof(key));
-		fatalx("private-key: cannot derive the public key");
+		fatalx("private-key: not a usable X25519 key");
 	}
-	memcpy(ck->priv, key, sizeof(ck->priv));
-	memcpy(ck->pub, pk.key, sizeof(ck->pub));
 	explicit_bzero(key, sizeof(key));
-	ck->loaded = 1;
+	handshake_set_local(ck);
 	log_debug("private key loaded");
+	memcpy(pk.key, ck->pub, sizeof(pk.key));
 	proc_child_compose(PROC_PARENT, IMSG_CRYPTO_PUBKEY, 0, 0, -1, &pk,
+	    sizeof(pk));
+	proc_child_compose(PROC_NETENGINE, IMSG_CRYPTO_PUBKEY, 0, 0, -1, &pk,
 	    sizeof(pk));
 }
 
 static void
 crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
+	struct imsg_crypto_peer	 cp;
+	struct imsg_wg_initiate	 wi;
+	struct imsg_wg_hs_in	 hin;
+
 	switch (imsg_get_type(imsg)) {
 	case IMSG_KEY_FD:
 		crypto_load_key(proc_imsg_fd(imsg));
+		break;
+	case IMSG_CRYPTO_PEER:
+		if (imsg_get_data(imsg, &cp, sizeof(cp)) == -1)
+			fatalx("bad CRYPTO_PEER");
+		handshake_conf_peer(&cp, imsg_get_fd(imsg));
+		break;
+	case IMSG_CRYPTO_CONF_END:
+		handshake_conf_end();
+		break;
+	case IMSG_WG_INITIATE:
+		if (imsg_get_data(imsg, &wi, sizeof(wi)) == -1)
+			fatalx("bad WG_INITIATE");
+		handshake_initiate(&wi);
+		break;
+	case IMSG_WG_HANDSHAKE_IN:
+		if (imsg_get_data(imsg, &hin, sizeof(hin)) == -1)
+			fatalx("bad WG_HANDSHAKE_IN");
+		handshake_input(&hin);
 		break;
 	default:
 		proc_unexpected(iev, imsg);
@@ -88,7 +109,8 @@ crypto_main(const struct passwd *pw)
 	(void)madvise(ck, sizeof(*ck), MADV_DONTDUMP);
 	atexit(crypto_wipe);
 	/* Load OpenSSL's algorithms before the file system goes away. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	if (wgc_init() == -1)
+		fatalx("cannot initialise OpenSSL");
 
 	proc_child_run(PROC_CRYPTO, pw, crypto_dispatch, NULL);
 }

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "proc.h"
 #include "stun.h"
+#include "wg.h"
 #include "netengine.h"
 
 #define CONTROL_MAX_CONNS	32
@@ -125,6 +126,14 @@ control_emit_nat(const struct ctl_nat *cn, void *arg)
 }
 
 static void
+control_emit_peer(const struct ctl_peer *cp, void *arg)
+{
+	struct imsgev	*iev = arg;
+
+	imsgev_compose(iev, IMSG_CTL_PEER, 0, 0, -1, cp, sizeof(*cp));
+}
+
+static void
 control_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_conn	*c = (struct ctl_conn *)((char *)iev -
@@ -141,6 +150,10 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CTL_SHOW_NAT:
 		stun_ctl_nat(control_emit_nat, iev);
+		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+		break;
+	case IMSG_CTL_SHOW_PEERS:
+		wg_ctl_peers(control_emit_peer, iev);
 		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 		break;
 	default:

@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "util.h"
 #include "stun.h"
+#include "wg.h"
 #include "netengine.h"
 
 #define NE_PKT_MAX	65536
@@ -36,7 +37,24 @@ static struct {
 	uint64_t	 dropped;
 } udp = { .fd = -1 };
 
-static uint8_t		 pktbuf[NE_PKT_MAX];
+/* Aligned and with room to decrypt in place. */
+static uint8_t		 pktbuf[NE_PKT_MAX] __attribute__((aligned(16)));
+
+int
+netengine_send(const struct sockaddr *to, const void *buf, size_t len)
+{
+	if (udp.fd == -1 || to->sa_family != AF_INET) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (sendto(udp.fd, buf, len, 0, to, sa_len(to)) == -1) {
+		if (errno != EAGAIN && errno != ENOBUFS)
+			log_debug("sendto %s: %s", log_sockaddr(to),
+			    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static void	netengine_dispatch(struct imsgev *, struct imsg *);
 
@@ -90,7 +108,10 @@ netengine_udp_read(int fd, short event, void *arg)
 				lin->sin_addr = pi->ipi_addr;
 			}
 		}
-		if (stun_is_message(pktbuf, n))
+		/* One port, three protocols, told apart by their heads. */
+		if (wg_is_message(pktbuf, n))
+			wg_input(pktbuf, n, (struct sockaddr *)&from);
+		else if (stun_is_message(pktbuf, n))
 			stun_input(pktbuf, n, (struct sockaddr *)&from,
 			    (struct sockaddr *)&local);
 		else
@@ -119,6 +140,11 @@ static void
 netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct imsg_conf_stun	 cs;
+	struct imsg_conf_peer	 cp;
+	struct imsg_conf_allowed ca;
+	struct imsg_wg_hs_out	 hout;
+	struct imsg_pubkey	 pk;
+	struct imsg_tun		 it;
 	struct imsg_udp		 iu;
 
 	switch (imsg_get_type(imsg)) {
@@ -130,8 +156,37 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CONTROL_FD:
 		control_listen(proc_imsg_fd(imsg));
 		break;
+	case IMSG_TUN_FD:
+		if (imsg_get_data(imsg, &it, sizeof(it)) == -1)
+			fatalx("bad TUN_FD");
+		it.name[sizeof(it.name) - 1] = '\0';
+		wg_tun_set(proc_imsg_fd(imsg), &it);
+		break;
+	case IMSG_CRYPTO_PUBKEY:
+		if (imsg_get_data(imsg, &pk, sizeof(pk)) == -1)
+			fatalx("bad CRYPTO_PUBKEY");
+		wg_set_pubkey(pk.key);
+		break;
 	case IMSG_CONF_START:
 		stun_conf_start();
+		wg_conf_start();
+		break;
+	case IMSG_CONF_PEER:
+		if (imsg_get_data(imsg, &cp, sizeof(cp)) == -1)
+			fatalx("bad CONF_PEER");
+		cp.name[sizeof(cp.name) - 1] = '\0';
+		wg_conf_peer(&cp);
+		break;
+	case IMSG_CONF_ALLOWED:
+		if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
+			fatalx("bad CONF_ALLOWED");
+		wg_conf_allowed(&ca);
+		break;
+	case IMSG_WG_HANDSHAKE_OUT:
+		if (imsg_get_data(imsg, &hout, sizeof(hout)) == -1)
+			fatalx("bad WG_HANDSHAKE_OUT");
+		wg_handshake_out(&hout);
+		explicit_bzero(&hout, sizeof(hout));
 		break;
 	case IMSG_CONF_STUN:
 		if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
@@ -141,6 +196,7 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CONF_END:
 		stun_conf_end();
+		wg_conf_end();
 		break;
 	case IMSG_CTL_STATUS:
 	case IMSG_CTL_RESULT:
@@ -152,8 +208,18 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	}
 }
 
+static void
+netengine_ready(void)
+{
+	wg_init();
+}
+
 void
 netengine_main(const struct passwd *pw)
 {
-	proc_child_run(PROC_NETENGINE, pw, netengine_dispatch, NULL);
+	/* OpenSSL's algorithms, fetched while files can still be read. */
+	if (wgc_init() == -1)
+		fatalx("cannot initialise OpenSSL");
+	proc_child_run(PROC_NETENGINE, pw, netengine_dispatch,
+	    netengine_ready);
 }

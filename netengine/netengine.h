@@ -6,6 +6,7 @@
 #define CLAWD_NETENGINE_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <pwd.h>
 
@@ -13,6 +14,7 @@
 #include "proc.h"
 
 void	netengine_main(const struct passwd *);
+int	netengine_send(const struct sockaddr *, const void *, size_t);
 
 /* control.c */
 void	control_listen(int);

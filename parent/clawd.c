@@ -56,6 +56,8 @@ static void	 parent_dispatch(struct imsgev *, struct imsg *);
 static void	 parent_closed(struct imsgev *);
 static void	 parent_sig(int, short, void *);
 static void	 parent_shutdown(int);
+static int	 parent_push_crypto(void);
+static void	 parent_push_peers(struct imsgev *);
 static int	 parent_push_conf(int);
 static int	 parent_reload(char *, size_t);
 static __attribute__((__noreturn__)) void child_main(const char *);
@@ -225,9 +227,70 @@ child_main(const char *name)
 	exit(0);
 }
 
+/* Crypto: the private key, then every peer's key and psk file. */
+static int
+parent_push_crypto(void)
+{
+	struct imsgev		*c = &children[PROC_CRYPTO].iev;
+	struct imsg_crypto_peer	 cp;
+	struct clawd_peer	*p;
+	uint32_t		 id = 0;
+	int			 fd;
+
+	if ((fd = secret_open(conf->key_file, "private-key")) == -1)
+		return -1;
+	imsgev_compose(c, IMSG_KEY_FD, 0, 0, fd, NULL, 0);
+	TAILQ_FOREACH(p, &conf->peers, entry) {
+		memset(&cp, 0, sizeof(cp));
+		cp.id = id++;
+		memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
+		fd = -1;
+		if (p->psk_file[0] != '\0' &&
+		    (fd = secret_open(p->psk_file, "preshared-key")) == -1)
+			return -1;
+		imsgev_compose(c, IMSG_CRYPTO_PEER, 0, 0, fd, &cp, sizeof(cp));
+	}
+	imsgev_compose(c, IMSG_CRYPTO_CONF_END, 0, 0, -1, NULL, 0);
+	return 0;
+}
+
+/* Netengine: each peer, its endpoint and its allowed IPs. */
+static void
+parent_push_peers(struct imsgev *ne)
+{
+	struct imsg_conf_peer	 cp;
+	struct imsg_conf_allowed ca;
+	struct clawd_peer	*p;
+	struct clawd_prefix	*a;
+	uint32_t		 id = 0;
+
+	TAILQ_FOREACH(p, &conf->peers, entry) {
+		memset(&cp, 0, sizeof(cp));
+		cp.id = id++;
+		strlcpy(cp.name, p->name, sizeof(cp.name));
+		memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
+		if (p->has_endpoint)
+			memcpy(&cp.endpoint, &p->endpoint.ss,
+			    sizeof(cp.endpoint));
+		cp.keepalive = p->keepalive;
+		cp.role = p->role;
+		imsgev_compose(ne, IMSG_CONF_PEER, 0, 0, -1, &cp, sizeof(cp));
+		TAILQ_FOREACH(a, &p->allowed, entry) {
+			memset(&ca, 0, sizeof(ca));
+			ca.id = cp.id;
+			ca.af = a->af;
+			memcpy(ca.addr, &a->addr, a->af == AF_INET ? 4 : 16);
+			ca.plen = a->plen;
+			imsgev_compose(ne, IMSG_CONF_ALLOWED, 0, 0, -1, &ca,
+			    sizeof(ca));
+		}
+	}
+}
+
 /*
  * Send each child its part of the configuration.  At start-up the
- * UDP socket is always opened; on reload only if the port changed.
+ * UDP socket and the TUN device are always opened; on reload the
+ * socket only if the port changed.
  */
 static int
 parent_push_conf(int startup)
@@ -236,13 +299,21 @@ parent_push_conf(int startup)
 	struct imsg_conf_stun	 cs;
 	struct imsg_https_conf	 hc;
 	struct imsg_udp		 iu;
+	struct imsg_tun		 it;
 	struct clawd_stun	*s;
 	int			 fd;
 
-	if ((fd = secret_open(conf->key_file, "private-key")) == -1)
+	if (parent_push_crypto() == -1)
 		return -1;
-	imsgev_compose(&children[PROC_CRYPTO].iev, IMSG_KEY_FD, 0, 0, fd,
-	    NULL, 0);
+
+	if (startup && conf->iface.configured) {
+		if ((fd = tun_open(&conf->iface)) == -1)
+			return -1;
+		memset(&it, 0, sizeof(it));
+		strlcpy(it.name, conf->iface.name, sizeof(it.name));
+		it.mtu = conf->iface.mtu;
+		imsgev_compose(ne, IMSG_TUN_FD, 0, 0, fd, &it, sizeof(it));
+	}
 
 	if (startup || (conf->listen_port != 0 &&
 	    conf->listen_port != udp_port)) {
@@ -263,6 +334,7 @@ parent_push_conf(int startup)
 		memcpy(&cs.ss, &s->host.ss, sizeof(cs.ss));
 		imsgev_compose(ne, IMSG_CONF_STUN, 0, 0, -1, &cs, sizeof(cs));
 	}
+	parent_push_peers(ne);
 	imsgev_compose(ne, IMSG_CONF_END, 0, 0, -1, NULL, 0);
 
 	if (conf->mega.configured) {

@@ -20,6 +20,9 @@ int	 control_open(const char *);
 void	 control_cleanup(const char *);
 int	 https_conf_make(struct clawd_mega *, struct imsg_https_conf *);
 
+/* tun.c */
+int	 tun_open(struct clawd_iface *);
+
 /* status.c */
 int	 status_read(const char *, pid_t, time_t, struct ctl_status *);
 

@@ -20,6 +20,7 @@ CC=${CC:-clang}
 sources() {
 	case $1 in
 	fuzz_stun)	echo "netengine/stun.c" ;;
+	fuzz_cookie)	echo "netengine/cookie.c common/wgcrypto.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
@@ -27,6 +28,7 @@ sources() {
 }
 libs() {
 	case $1 in
+	fuzz_cookie)	echo "-lcrypto" ;;
 	*)		echo "" ;;
 	esac
 }
