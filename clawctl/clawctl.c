@@ -73,6 +73,7 @@ main(int argc, char *argv[])
 		return do_pubkey();
 	case SHOW_STATUS:
 	case SHOW_NAT:
+	case SHOW_PEERS:
 	case RELOAD:
 		return do_request(sockpath, res->action, out);
 	case NONE:
@@ -144,6 +145,9 @@ do_request(const char *sockpath, enum actions action,
 	case SHOW_NAT:
 		type = IMSG_CTL_SHOW_NAT;
 		break;
+	case SHOW_PEERS:
+		type = IMSG_CTL_SHOW_PEERS;
+		break;
 	case RELOAD:
 		type = IMSG_CTL_RELOAD;
 		break;
@@ -203,6 +207,7 @@ handle_reply(struct imsg *imsg, enum actions action,
 {
 	struct ctl_status	 st;
 	struct ctl_nat		 nat;
+	struct ctl_peer		 peer;
 	struct ctl_result	 res;
 	uint32_t		 type;
 
@@ -243,8 +248,19 @@ handle_reply(struct imsg *imsg, enum actions action,
 			    nat.state);
 		out->nat(&nat);
 		return 0;
+	case IMSG_CTL_PEER:
+		if (action != SHOW_PEERS)
+			break;
+		if (imsg_get_data(imsg, &peer, sizeof(peer)) == -1)
+			errx(1, "invalid CTL_PEER reply: bad length");
+		check_string(peer.name, sizeof(peer.name), "peer name");
+		check_string(peer.path, sizeof(peer.path), "path kind");
+		check_addr(&peer.endpoint, "endpoint");
+		out->peer(&peer);
+		return 0;
 	case IMSG_CTL_END:
-		if (action != SHOW_STATUS && action != SHOW_NAT)
+		if (action != SHOW_STATUS && action != SHOW_NAT &&
+		    action != SHOW_PEERS)
 			break;
 		*done = 1;
 		return 0;

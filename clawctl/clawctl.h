@@ -17,6 +17,7 @@ struct output {
 	void	(*head)(enum actions);
 	void	(*status)(const struct ctl_status *);
 	void	(*nat)(const struct ctl_nat *);
+	void	(*peer)(const struct ctl_peer *);
 	int	(*result)(const struct ctl_result *);
 	void	(*tail)(void);
 };
@@ -26,6 +27,7 @@ extern const struct output	 json_output;
 
 /* output.c */
 const char	*nat_state_name(uint32_t);
+const char	*fmt_key(const uint8_t *, char *, size_t);
 const char	*fmt_capeff(uint64_t);
 const char	*fmt_addr(const struct sockaddr_storage *, char *, size_t);
 int		 addr_isset(const struct sockaddr_storage *);

@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <string.h>
+
 #include "clawctl.h"
+#include "key.h"
 #include "util.h"
 
 static const char *const nat_states[] = {
@@ -19,6 +22,17 @@ static const char *const nat_states[] = {
 	[CTL_NAT_TIMEOUT] = "timeout",
 	[CTL_NAT_ERROR] = "error",
 };
+
+/* A public key as wg(8) prints it. */
+const char *
+fmt_key(const uint8_t *key, char *buf, size_t len)
+{
+	char	 b64[KEY_B64_SIZE];
+
+	key_to_base64(b64, key);
+	strlcpy(buf, b64, len);
+	return buf;
+}
 
 const char *
 nat_state_name(uint32_t state)

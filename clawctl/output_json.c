@@ -13,11 +13,13 @@
 #include <jansson.h>
 
 #include "clawctl.h"
+#include "key.h"
 #include "util.h"
 
 static void	json_head(enum actions);
 static void	json_status(const struct ctl_status *);
 static void	json_nat(const struct ctl_nat *);
+static void	json_peer(const struct ctl_peer *);
 static int	json_result(const struct ctl_result *);
 static void	json_tail(void);
 
@@ -25,6 +27,7 @@ const struct output json_output = {
 	.head = json_head,
 	.status = json_status,
 	.nat = json_nat,
+	.peer = json_peer,
 	.result = json_result,
 	.tail = json_tail,
 };
@@ -70,6 +73,10 @@ json_head(enum actions action)
 	case SHOW_NAT:
 		list = jcheck(json_array());
 		jset(root, "stun", list);
+		break;
+	case SHOW_PEERS:
+		list = jcheck(json_array());
+		jset(root, "peers", list);
 		break;
 	default:
 		list = NULL;
@@ -122,6 +129,27 @@ json_nat(const struct ctl_nat *n)
 	jset(o, "age", json_integer(n->age));
 	jset(o, "requests", json_integer(n->requests));
 	jset(o, "responses", json_integer(n->responses));
+	if (json_array_append_new(list, o) == -1)
+		errx(1, "json_array_append");
+}
+
+static void
+json_peer(const struct ctl_peer *p)
+{
+	char	 key[KEY_B64_SIZE];
+	json_t	*o;
+
+	o = jcheck(json_object());
+	jset(o, "name", json_string(p->name));
+	jset(o, "public_key", json_string(fmt_key(p->pubkey, key,
+	    sizeof(key))));
+	jset(o, "endpoint", jaddr(&p->endpoint));
+	jset(o, "path", json_string(p->path));
+	jset(o, "latest_handshake", p->last_handshake < 0 ? json_null() :
+	    json_integer(p->last_handshake));
+	jset(o, "rx_bytes", json_integer(p->rx_bytes));
+	jset(o, "tx_bytes", json_integer(p->tx_bytes));
+	jset(o, "keepalive", json_integer(p->keepalive));
 	if (json_array_append_new(list, o) == -1)
 		errx(1, "json_array_append");
 }

@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "clawctl.h"
+#include "key.h"
 #include "util.h"
 
 static void	text_head(enum actions);
 static void	text_status(const struct ctl_status *);
 static void	text_nat(const struct ctl_nat *);
+static void	text_peer(const struct ctl_peer *);
 static int	text_result(const struct ctl_result *);
 static void	text_tail(void);
 
@@ -23,6 +25,7 @@ const struct output text_output = {
 	.head = text_head,
 	.status = text_status,
 	.nat = text_nat,
+	.peer = text_peer,
 	.result = text_result,
 	.tail = text_tail,
 };
@@ -31,6 +34,7 @@ static enum actions	 text_action;
 
 #define STATUS_FMT	"%-10s %7s %-10s %-16s %s\n"
 #define NAT_FMT		"%-22s %-22s %-22s %-8s %6s %6s\n"
+#define PEER_FMT	"%-12s %-44s %-22s %-8s %9s %10s %10s\n"
 
 static void
 text_head(enum actions action)
@@ -43,6 +47,10 @@ text_head(enum actions action)
 	case SHOW_NAT:
 		printf(NAT_FMT, "SERVER", "LOCAL", "MAPPED", "STATE", "RTT",
 		    "AGE");
+		break;
+	case SHOW_PEERS:
+		printf(PEER_FMT, "NAME", "PUBLIC KEY", "ENDPOINT", "PATH",
+		    "HANDSHAKE", "RX", "TX");
 		break;
 	default:
 		break;
@@ -99,6 +107,23 @@ text_nat(const struct ctl_nat *n)
 		snprintf(age, sizeof(age), "%llds", (long long)n->age);
 	printf(NAT_FMT, server, local, mapped, nat_state_name(n->state),
 	    rtt, age);
+}
+
+static void
+text_peer(const struct ctl_peer *p)
+{
+	char	 key[KEY_B64_SIZE], ep[SA_STRLEN], hs[32], rx[24], tx[24];
+
+	fmt_key(p->pubkey, key, sizeof(key));
+	fmt_addr(&p->endpoint, ep, sizeof(ep));
+	if (p->last_handshake < 0)
+		strlcpy(hs, "never", sizeof(hs));
+	else
+		snprintf(hs, sizeof(hs), "%llds ago",
+		    (long long)p->last_handshake);
+	snprintf(rx, sizeof(rx), "%llu", (unsigned long long)p->rx_bytes);
+	snprintf(tx, sizeof(tx), "%llu", (unsigned long long)p->tx_bytes);
+	printf(PEER_FMT, p->name, key, ep, p->path, hs, rx, tx);
 }
 
 static int

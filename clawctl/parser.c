@@ -39,6 +39,7 @@ static const struct token t_main[] = {
 static const struct token t_show[] = {
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ KEYWORD,	"nat",		SHOW_NAT,	NULL },
+	{ KEYWORD,	"peers",	SHOW_PEERS,	NULL },
 	{ ENDTOKEN,	"",		NONE,		NULL }
 };
 

@@ -9,6 +9,7 @@ enum actions {
 	NONE = 0,
 	SHOW_STATUS,
 	SHOW_NAT,
+	SHOW_PEERS,
 	RELOAD,
 	GENKEY,
 	PUBKEY

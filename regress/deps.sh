@@ -11,7 +11,8 @@ PKGS="
 	libbsd-dev libjansson-dev
 	mandoc
 	coturn nftables iproute2 iputils-ping conntrack procps
-	python3 wireguard-tools libsodium-dev
+	python3 python3-cryptography wireguard-tools wireguard-go libsodium-dev
+	iperf3 gnuplot-nox
 	clang libclang-rt-14-dev
 	ca-certificates
 "

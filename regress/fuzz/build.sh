@@ -21,6 +21,7 @@ sources() {
 	case $1 in
 	fuzz_stun)	echo "netengine/stun.c" ;;
 	fuzz_cookie)	echo "netengine/cookie.c common/wgcrypto.c" ;;
+	fuzz_noise)	echo "crypto/noise.c common/wgcrypto.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
@@ -28,14 +29,14 @@ sources() {
 }
 libs() {
 	case $1 in
-	fuzz_cookie)	echo "-lcrypto" ;;
+	fuzz_cookie|fuzz_noise)	echo "-lcrypto" ;;
 	*)		echo "" ;;
 	esac
 }
 
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -Wall -Wextra -Werror \
-    -I$src/common -I$src/netengine"
+    -I$src/common -I$src/netengine -I$src/crypto"
 BSD_CFLAGS=$(pkg-config --cflags libbsd-overlay)
 BSD_LIBS=$(pkg-config --libs libbsd-overlay)
 
