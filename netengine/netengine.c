@@ -7,8 +7,10 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <pwd.h>
@@ -27,95 +29,181 @@
 #include "wg.h"
 #include "netengine.h"
 
-#define NE_PKT_MAX	65536
+#define NE_RX_BUFS	8		/* GRO buffers per recvmmsg */
+#define NE_RX_BUFSZ	65536
+#define NE_RX_ROUNDS	8
 
 static struct {
 	int		 fd;
 	uint16_t	 port;
 	uint32_t	 generation;
 	struct event	 ev;
+	int		 gso;		/* UDP_SEGMENT works */
 	uint64_t	 dropped;
-} udp = { .fd = -1 };
+} udp = { .fd = -1, .gso = 1 };
 
-/* Aligned and with room to decrypt in place. */
-static uint8_t		 pktbuf[NE_PKT_MAX] __attribute__((aligned(16)));
+/* Receive buffers; decrypted packets stay in them until flushed. */
+static uint8_t		(*rxbuf)[NE_RX_BUFSZ];
+
+static void	netengine_dispatch(struct imsgev *, struct imsg *);
 
 int
 netengine_send(const struct sockaddr *to, const void *buf, size_t len)
 {
+	struct iovec	 iov;
+
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	return netengine_sendv(to, &iov, 1, len);
+}
+
+/*
+ * Send n datagrams of seg bytes each (the last may be shorter) to one
+ * destination: one sendmsg with UDP_SEGMENT where the kernel can, one
+ * datagram at a time where it cannot.
+ */
+int
+netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
+    size_t seg)
+{
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 buf[CMSG_SPACE(sizeof(uint16_t))];
+	}			 cbuf;
+	struct msghdr		 msg;
+	struct cmsghdr		*cm;
+	uint16_t		 gso = seg;
+	size_t			 i;
+	int			 ret = 0;
+
 	if (udp.fd == -1 || to->sa_family != AF_INET) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if (sendto(udp.fd, buf, len, 0, to, sa_len(to)) == -1) {
-		if (errno != EAGAIN && errno != ENOBUFS)
-			log_debug("sendto %s: %s", log_sockaddr(to),
-			    strerror(errno));
-		return -1;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = (void *)(uintptr_t)to;
+	msg.msg_namelen = sa_len(to);
+	if (n > 1 && udp.gso) {
+		msg.msg_iov = iov;
+		msg.msg_iovlen = n;
+		msg.msg_control = &cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(gso));
+		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		if (sendmsg(udp.fd, &msg, 0) != -1)
+			return 0;
+		if (errno != EIO && errno != EINVAL && errno != EOPNOTSUPP)
+			goto fail;
+		/* No GSO on this path: never try again. */
+		log_info("udp: no segmentation offload, sending singly");
+		udp.gso = 0;
 	}
-	return 0;
+	for (i = 0; i < n; i++) {
+		msg.msg_iov = &iov[i];
+		msg.msg_iovlen = 1;
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+		if (sendmsg(udp.fd, &msg, 0) == -1)
+			ret = -1;
+	}
+	if (ret == 0)
+		return 0;
+ fail:
+	if (errno != EAGAIN && errno != ENOBUFS)
+		log_debug("sendto %s: %s", log_sockaddr(to), strerror(errno));
+	return -1;
 }
 
-static void	netengine_dispatch(struct imsgev *, struct imsg *);
+/* One datagram: told apart by its first bytes. */
+static void
+netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
+    const struct sockaddr *local)
+{
+	if (wg_is_message(pkt, len))
+		wg_input(pkt, len, from);
+	else if (stun_is_message(pkt, len))
+		stun_input(pkt, len, from, local);
+	else
+		udp.dropped++;
+}
 
 /*
- * Read what is queued.  IP_PKTINFO tells which of our addresses a
- * packet came to: that is the host candidate a peer can reach.
+ * Read what is queued, in batches.  IP_PKTINFO tells which of our
+ * addresses a packet came to (the host candidate); UDP_GRO hands
+ * over runs of equal-sized datagrams from one sender at once.
  */
 static void
 netengine_udp_read(int fd, short event, void *arg)
 {
-	struct sockaddr_storage	 from, local;
+	struct sockaddr_storage	 from[NE_RX_BUFS], local;
 	struct sockaddr_in	*lin;
 	struct in_pktinfo	*pi;
 	struct cmsghdr		*cm;
-	struct msghdr		 msg;
-	struct iovec		 iov;
+	struct mmsghdr		 mm[NE_RX_BUFS];
+	struct iovec		 iov[NE_RX_BUFS];
 	union {
 		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	}			 cmsgbuf;
-	ssize_t			 n;
-	int			 i;
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+				    CMSG_SPACE(sizeof(int))];
+	}			 cbuf[NE_RX_BUFS];
+	size_t			 len, off, seg;
+	int			 i, n, round, gso;
 
 	(void)event;
 	(void)arg;
-	for (i = 0; i < 64; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pktbuf;
-		iov.iov_len = sizeof(pktbuf);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = &cmsgbuf;
-		msg.msg_controllen = sizeof(cmsgbuf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1) {
+	for (round = 0; round < NE_RX_ROUNDS; round++) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < NE_RX_BUFS; i++) {
+			iov[i].iov_base = rxbuf[i];
+			iov[i].iov_len = NE_RX_BUFSZ;
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = &cbuf[i];
+			mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
+		}
+		if ((n = recvmmsg(fd, mm, NE_RX_BUFS, MSG_DONTWAIT,
+		    NULL)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
-				log_warn("recvmsg");
-			return;
+				log_warn("recvmmsg");
+			break;
 		}
-		memset(&local, 0, sizeof(local));
-		lin = (struct sockaddr_in *)&local;
-		lin->sin_family = AF_INET;
-		lin->sin_port = htons(udp.port);
-		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-		    cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP &&
-			    cm->cmsg_type == IP_PKTINFO &&
-			    cm->cmsg_len >= CMSG_LEN(sizeof(*pi))) {
-				pi = (struct in_pktinfo *)CMSG_DATA(cm);
-				lin->sin_addr = pi->ipi_addr;
+		for (i = 0; i < n; i++) {
+			memset(&local, 0, sizeof(local));
+			lin = (struct sockaddr_in *)&local;
+			lin->sin_family = AF_INET;
+			lin->sin_port = htons(udp.port);
+			gso = 0;
+			for (cm = CMSG_FIRSTHDR(&mm[i].msg_hdr); cm != NULL;
+			    cm = CMSG_NXTHDR(&mm[i].msg_hdr, cm)) {
+				if (cm->cmsg_level == IPPROTO_IP &&
+				    cm->cmsg_type == IP_PKTINFO &&
+				    cm->cmsg_len >= CMSG_LEN(sizeof(*pi))) {
+					pi = (struct in_pktinfo *)
+					    CMSG_DATA(cm);
+					lin->sin_addr = pi->ipi_addr;
+				} else if (cm->cmsg_level == SOL_UDP &&
+				    cm->cmsg_type == UDP_GRO &&
+				    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
+					memcpy(&gso, CMSG_DATA(cm),
+					    sizeof(gso));
 			}
+			len = mm[i].msg_len;
+			seg = gso > 0 ? (size_t)gso : len;
+			for (off = 0; off < len; off += seg)
+				netengine_datagram(rxbuf[i] + off,
+				    len - off < seg ? len - off : seg,
+				    (struct sockaddr *)&from[i],
+				    (struct sockaddr *)&local);
 		}
-		/* One port, three protocols, told apart by their heads. */
-		if (wg_is_message(pktbuf, n))
-			wg_input(pktbuf, n, (struct sockaddr *)&from);
-		else if (stun_is_message(pktbuf, n))
-			stun_input(pktbuf, n, (struct sockaddr *)&from,
-			    (struct sockaddr *)&local);
-		else
-			udp.dropped++;
+		/* The buffers are reused next round: write out first. */
+		wg_tun_flush();
+		if (n < NE_RX_BUFS)
+			break;
 	}
 }
 
@@ -211,6 +299,8 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 static void
 netengine_ready(void)
 {
+	if ((rxbuf = calloc(NE_RX_BUFS, sizeof(*rxbuf))) == NULL)
+		fatal(NULL);
 	wg_init();
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <pwd.h>
 
@@ -15,6 +16,8 @@
 
 void	netengine_main(const struct passwd *);
 int	netengine_send(const struct sockaddr *, const void *, size_t);
+int	netengine_sendv(const struct sockaddr *, struct iovec *, size_t,
+	    size_t);
 
 /* control.c */
 void	control_listen(int);

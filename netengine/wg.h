@@ -104,8 +104,7 @@ void	 wg_shutdown(void);
 void	 wg_tun_set(int, const struct imsg_tun *);
 void	 wg_data_input(struct wg_keypair *, uint8_t *, size_t,
 	    const struct sockaddr *);
-int	 wg_send_data(struct wg_peer *, struct wg_keypair *, uint8_t *,
-	    size_t);
+void	 wg_tun_flush(void);
 struct wg_keypair *wg_send_keypair(struct wg_peer *);
 void	 wg_stage(struct wg_peer *, const uint8_t *, size_t);
 void	 wg_flush_staged(struct wg_peer *);

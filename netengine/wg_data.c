@@ -2,10 +2,18 @@
  * The data plane: packets from the TUN device to peers and back,
  * through ChaCha20-Poly1305 with WireGuard's counters and replay
  * window, and cryptokey routing by allowed IPs in both directions.
+ *
+ * Speed comes from moving few, large units across the kernel
+ * boundary: the TUN device hands over TCP super-packets (TSO) that
+ * are split here, the encrypted datagrams of one super-packet leave
+ * in one UDP GSO send, datagrams arrive coalesced (UDP GRO), and
+ * decrypted segments of one flow go back to the TUN device as one
+ * super-packet (offload.c).  Nothing is allocated per packet.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -22,21 +30,40 @@
 #include "log.h"
 #include "util.h"
 #include "netengine.h"
+#include "offload.h"
 #include "wg.h"
+
+#define HEADROOM	sizeof(struct wg_msg_data)
+#define TX_SLOTS	64		/* datagrams of one super-packet */
+#define RX_PKTS		256		/* decrypted packets per flush */
+#define TUN_READS	32		/* super-packets per event */
+#define TX_GSO_MAX	(65535 - 8 - 40)	/* less UDP and IP headers */
 
 static struct {
 	int		 fd;
 	uint32_t	 mtu;
 	struct event	 ev;
+	uint8_t		*rbuf;		/* vnet header + packet */
+	uint8_t		*slots;		/* TX_SLOTS x slotsz */
+	size_t		 slotsz;
+	struct gro_pkt	 rx[RX_PKTS];	/* decrypted, not yet written */
+	size_t		 nrx;
+	struct gro_group groups[RX_PKTS];
 	uint64_t	 noroute;	/* no peer for the destination */
 	uint64_t	 badsrc;	/* inner source not the peer's */
 	uint64_t	 replayed;
 	uint64_t	 badauth;
+	uint64_t	 badtso;
 } tun = { .fd = -1 };
 
-/* Room for the data header in front of a packet read from the TUN. */
-static uint8_t	 tunbuf[WG_BUF_SIZE] __attribute__((aligned(16)));
-#define HEADROOM	sizeof(struct wg_msg_data)
+/* Encrypted datagrams waiting to leave for one peer. */
+static struct {
+	struct wg_peer	*peer;
+	struct iovec	 iov[TX_SLOTS];
+	size_t		 n;
+} tx;
+
+#define SLOT(i)		(tun.slots + (size_t)(i) * tun.slotsz)
 
 /* Address family and the source or destination address of a packet. */
 static int
@@ -82,17 +109,48 @@ wg_send_keypair(struct wg_peer *p)
 }
 
 /*
- * Encrypt and send one packet that sits at buf + HEADROOM, len bytes
- * (0 for a keepalive); buf has room for padding and the tag.
+ * Send what is queued: runs of equal-sized datagrams (the last of a
+ * run may be shorter) leave in one GSO send each.
  */
-int
-wg_send_data(struct wg_peer *p, struct wg_keypair *kp, uint8_t *buf,
+static void
+tx_flush(void)
+{
+	struct wg_peer	*p = tx.peer;
+	size_t		 i, j, seg;
+
+	for (i = 0; i < tx.n; i = j) {
+		seg = tx.iov[i].iov_len;
+		/* A UDP datagram, even a GSO one, holds 64 KB at most. */
+		for (j = i + 1; j < tx.n && tx.iov[j - 1].iov_len == seg &&
+		    tx.iov[j].iov_len <= seg && (j - i + 1) * seg <= TX_GSO_MAX;
+		    j++)
+			;
+		if (netengine_sendv((struct sockaddr *)&p->endpoint,
+		    &tx.iov[i], j - i, seg) == 0)
+			p->last_sent = wg_now_ms();
+	}
+	tx.n = 0;
+	tx.peer = NULL;
+}
+
+/*
+ * Encrypt one packet that sits at buf + HEADROOM, len bytes (0 for a
+ * keepalive), and queue it; buf has room for padding and the tag and
+ * stays untouched until tx_flush().
+ */
+static int
+wg_seal(struct wg_peer *p, struct wg_keypair *kp, uint8_t *buf,
     size_t len)
 {
 	struct wg_msg_data	*d = (struct wg_msg_data *)buf;
 	uint64_t		 now = wg_now_ms();
 	size_t			 padded;
 
+	if (tx.peer != p || tx.n == TX_SLOTS) {
+		if (tx.n > 0)
+			tx_flush();
+		tx.peer = p;
+	}
 	padded = (len + WG_PAD - 1) & ~(size_t)(WG_PAD - 1);
 	if (padded > tun.mtu && len <= tun.mtu)
 		padded = tun.mtu;
@@ -104,11 +162,9 @@ wg_send_data(struct wg_peer *p, struct wg_keypair *kp, uint8_t *buf,
 	    NULL, 0, kp->send_counter) == -1)
 		return -1;
 	kp->send_counter++;
-	if (netengine_send((struct sockaddr *)&p->endpoint, buf,
-	    HEADROOM + padded + WGC_TAG_LEN) == -1)
-		return -1;
+	tx.iov[tx.n].iov_base = buf;
+	tx.iov[tx.n++].iov_len = HEADROOM + padded + WGC_TAG_LEN;
 	p->tx_bytes += HEADROOM + padded + WGC_TAG_LEN;
-	p->last_sent = now;
 	p->data_recv_unanswered = 0;
 	if (len > 0 && p->data_unanswered == 0)
 		p->data_unanswered = now;
@@ -130,7 +186,10 @@ wg_keepalive(struct wg_peer *p)
 		wg_initiate(p, 0);
 		return;
 	}
-	(void)wg_send_data(p, kp, buf, 0);
+	if (tx.n > 0)
+		tx_flush();
+	if (wg_seal(p, kp, buf, 0) == 0)
+		tx_flush();
 }
 
 void
@@ -170,55 +229,126 @@ wg_flush_staged(struct wg_peer *p)
 {
 	struct wg_keypair	*kp;
 	struct wg_staged	*s;
+	size_t			 i = 0;
 
+	if (tun.slots == NULL)
+		return;
+	if (tx.n > 0)
+		tx_flush();
 	while ((s = TAILQ_FIRST(&p->staged)) != NULL) {
 		if ((kp = wg_send_keypair(p)) == NULL)
-			return;
+			break;
 		TAILQ_REMOVE(&p->staged, s, entry);
 		p->nstaged--;
-		memcpy(tunbuf + HEADROOM, s->pkt, s->len);
-		(void)wg_send_data(p, kp, tunbuf, s->len);
+		if (s->len + HEADROOM + WG_PAD + WGC_TAG_LEN <= tun.slotsz) {
+			memcpy(SLOT(i) + HEADROOM, s->pkt, s->len);
+			(void)wg_seal(p, kp, SLOT(i), s->len);
+			if (++i == TX_SLOTS) {
+				tx_flush();
+				i = 0;
+			}
+		}
 		free(s);
 	}
+	if (tx.n > 0)
+		tx_flush();
 }
 
-/* Packets the kernel routed into the tunnel. */
+/* One packet (or TSO super-packet) the kernel routed into the tunnel. */
 static void
-wg_tun_read(int fd, short event, void *arg)
+wg_tun_packet(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
 {
+	struct tso_iter		 it;
 	struct wg_keypair	*kp;
 	struct wg_peer		*p;
 	const uint8_t		*dst;
 	ssize_t			 n;
-	int			 af, i;
+	size_t			 i;
+	int			 af;
+
+	if ((af = ip_addr(pkt, len, 1, &dst)) == 0 ||
+	    (p = allowedips_lookup(&wg_aips, af, dst)) == NULL ||
+	    p->endpoint.ss_family == 0) {
+		tun.noroute++;
+		return;
+	}
+	if (tso_init(&it, vh, pkt, len) == -1) {
+		tun.badtso++;
+		return;
+	}
+	kp = wg_send_keypair(p);
+	if (tx.n > 0)
+		tx_flush();
+	for (i = 0; ; i++) {
+		if (i == TX_SLOTS) {
+			tx_flush();
+			i = 0;
+		}
+		n = tso_next(&it, SLOT(i) + HEADROOM,
+		    tun.slotsz - HEADROOM - WG_PAD - WGC_TAG_LEN);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			tun.badtso++;
+			break;
+		}
+		if (kp == NULL)
+			wg_stage(p, SLOT(i) + HEADROOM, n);
+		else
+			(void)wg_seal(p, kp, SLOT(i), n);
+	}
+	if (tx.n > 0)
+		tx_flush();
+	if (kp == NULL)
+		wg_initiate(p, 0);
+}
+
+static void
+wg_tun_read(int fd, short event, void *arg)
+{
+	struct virtio_net_hdr	 vh;
+	ssize_t			 n;
+	int			 i;
 
 	(void)event;
 	(void)arg;
-	for (i = 0; i < 64; i++) {
-		if ((n = read(fd, tunbuf + HEADROOM, tun.mtu)) == -1) {
+	for (i = 0; i < TUN_READS; i++) {
+		if ((n = read(fd, tun.rbuf, VNET_HDR_LEN + 65535)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("tun read");
 			return;
 		}
-		if ((af = ip_addr(tunbuf + HEADROOM, n, 1, &dst)) == 0 ||
-		    (p = allowedips_lookup(&wg_aips, af, dst)) == NULL) {
-			tun.noroute++;
+		if ((size_t)n <= VNET_HDR_LEN)
 			continue;
-		}
-		if (p->endpoint.ss_family == 0) {
-			tun.noroute++;
-			continue;
-		}
-		if ((kp = wg_send_keypair(p)) == NULL) {
-			wg_stage(p, tunbuf + HEADROOM, n);
-			wg_initiate(p, 0);
-			continue;
-		}
-		(void)wg_send_data(p, kp, tunbuf, n);
+		memcpy(&vh, tun.rbuf, sizeof(vh));
+		wg_tun_packet(&vh, tun.rbuf + VNET_HDR_LEN, n - VNET_HDR_LEN);
 	}
 }
 
-/* A transport message for one of our sessions. */
+/* Hand what was decrypted to the kernel, coalesced where possible. */
+void
+wg_tun_flush(void)
+{
+	struct iovec	 iov[65];
+	size_t		 ng, g;
+	int		 niov;
+
+	if (tun.nrx == 0)
+		return;
+	ng = gro_plan(tun.rx, tun.nrx, tun.groups, RX_PKTS);
+	for (g = 0; g < ng; g++) {
+		if ((niov = gro_iov(tun.rx, &tun.groups[g], iov, 65)) == -1)
+			continue;
+		if (writev(tun.fd, iov, niov) == -1 && errno != EAGAIN)
+			log_debug("tun write: %s", strerror(errno));
+	}
+	tun.nrx = 0;
+}
+
+/*
+ * A transport message for one of our sessions.  The decrypted packet
+ * stays where it is, in the caller's buffer, until wg_tun_flush().
+ */
 void
 wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
     const struct sockaddr *src)
@@ -264,9 +394,12 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 		tun.badsrc++;
 		return;
 	}
-	if (tun.fd != -1 && write(tun.fd, inner, plen) == -1 &&
-	    errno != EAGAIN)
-		log_warn("tun write");
+	if (tun.fd != -1) {
+		if (tun.nrx == RX_PKTS)
+			wg_tun_flush();
+		tun.rx[tun.nrx].pkt = inner;
+		tun.rx[tun.nrx++].len = plen;
+	}
 	/* Near the end of a session we initiated: rekey now. */
 	if (kp->initiator && now - kp->born >= (WG_REJECT_AFTER_TIME -
 	    WG_KEEPALIVE_TIMEOUT - WG_REKEY_TIMEOUT) * 1000ULL)
@@ -278,10 +411,15 @@ wg_tun_set(int fd, const struct imsg_tun *it)
 {
 	if (tun.fd != -1)
 		fatalx("TUN device handed over twice");
-	if (it->mtu < 576 || it->mtu > 65535)
+	if (it->mtu < 576 || it->mtu > 9000)
 		fatalx("bad TUN mtu");
 	tun.fd = fd;
 	tun.mtu = it->mtu;
+	tun.slotsz = (HEADROOM + it->mtu + WG_PAD + WGC_TAG_LEN + 63) &
+	    ~(size_t)63;
+	if ((tun.slots = calloc(TX_SLOTS, tun.slotsz)) == NULL ||
+	    (tun.rbuf = malloc(VNET_HDR_LEN + 65535)) == NULL)
+		fatal(NULL);
 	event_set(&tun.ev, fd, EV_READ | EV_PERSIST, wg_tun_read, NULL);
 	event_add(&tun.ev, NULL);
 	log_debug("tun %s, mtu %u", it->name, it->mtu);

@@ -11,6 +11,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/ipv6.h>
+#include <linux/virtio_net.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -95,19 +96,32 @@ tun_open(struct clawd_iface *iface)
 	struct ifreq		 ifr;
 	struct clawd_prefix	*p;
 	int			 fd, s = -1;
+	int			 hdrsz = sizeof(struct virtio_net_hdr);
 
 	if ((fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
 		log_warn("/dev/net/tun");
 		return -1;
 	}
+	/*
+	 * With a virtio-net header on every packet, the kernel may hand
+	 * netengine TCP super-packets to split and take coalesced ones
+	 * back (see netengine/offload.c).
+	 */
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	strlcpy(ifr.ifr_name, iface->name, sizeof(ifr.ifr_name));
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		log_warn("%s: TUNSETIFF", iface->name);
 		goto bad;
 	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) == -1) {
+		log_warn("%s: TUNSETVNETHDRSZ", iface->name);
+		goto bad;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) ==
+	    -1)
+		log_warn("%s: no TCP segmentation offload", iface->name);
 
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
 		log_warn("socket");
