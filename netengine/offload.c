@@ -170,6 +170,10 @@ tso_init(struct tso_iter *it, const struct virtio_net_hdr *vh,
 	    it->v6 != (gso == VIRTIO_NET_HDR_GSO_TCPV6) ||
 	    vh->gso_size == 0)
 		return -1;
+	/* The length the IP header claims must be all there is. */
+	if (it->v6 ? (size_t)rd16(pkt + 4) + 40 != len :
+	    rd16(pkt + 2) != len)
+		return -1;
 	it->hlen += it->iphlen;
 	it->mss = vh->gso_size;
 	return 0;
@@ -282,7 +286,8 @@ gro_follows(const struct gro_pkt *f, const struct gro_key *fk,
 
 	if (!bk->ok || bk->v6 != fk->v6 || bk->thlen != fk->thlen ||
 	    (ak->flags & TCP_PSH) || ak->paylen != fk->paylen ||
-	    bk->paylen > fk->paylen || bk->seq != ak->seq + ak->paylen ||
+	    bk->paylen > fk->paylen ||
+	    bk->seq != (uint32_t)(ak->seq + ak->paylen) ||
 	    total + bk->paylen > GRO_MAX_LEN)
 		return 0;
 	if (fk->v6) {
@@ -298,8 +303,10 @@ gro_follows(const struct gro_pkt *f, const struct gro_key *fk,
 	}
 	x += fk->iphlen;
 	y += bk->iphlen;
-	/* ports, ack, window, and identical options */
-	return memcmp(x, y, 4) == 0 && memcmp(x + 8, y + 8, 4) == 0 &&
+	/* ports, ack, flags but PSH, window, identical options */
+	return memcmp(x, y, 4) == 0 && x[12] == y[12] &&
+	    ((x[13] ^ y[13]) & ~TCP_PSH) == 0 &&
+	    memcmp(x + 8, y + 8, 4) == 0 &&
 	    memcmp(x + 14, y + 14, 2) == 0 &&
 	    memcmp(x + 20, y + 20, fk->thlen - 20) == 0;
 }

@@ -22,6 +22,7 @@ sources() {
 	fuzz_stun)	echo "netengine/stun.c" ;;
 	fuzz_cookie)	echo "netengine/cookie.c common/wgcrypto.c" ;;
 	fuzz_noise)	echo "crypto/noise.c common/wgcrypto.c" ;;
+	fuzz_offload)	echo "netengine/offload.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
