@@ -5,14 +5,15 @@
 # tests that make check runs in parallel never share anything: addresses
 # may repeat across runs because each run lives in its own namespaces.
 #
-# Topology of lab_basic:
+# Topology (see README for the picture):
 #
-#   host1 (198.18.1.2/24, eth0) -- lan [nat1] wan (203.0.113.11/24)
-#                                                 |
-#              inet: bridge br0, 203.0.113.1 and .2 (coturn, RFC 5780)
+#   hostN 198.18.N.2 -- lan [natN] wan 203.0.113.(10+N) -- inet br0
+#   inet: 203.0.113.1 and .2 (coturn, RFC 5780, TURN), .3 (MEGA)
 #
-# NAT box N: lan 198.18.N.1/24, wan 203.0.113.(10+N)/24.
-# Host N:    198.18.N.2/24, default route via 198.18.N.1.
+# Site N is host N behind NAT box N of a profile (natprofiles.sh); a
+# double NAT puts natN's wan (198.51.100.(10+N)) behind carrier box
+# cgnN (lan 198.51.100.1, wan 203.0.113.(10+N)); profile none puts
+# host N on the internet at 203.0.113.(10+N).
 
 LAB_NS_RE='^clab[0-9]+-'
 LAB_PREFIX=${LAB_PREFIX:-clab$$-}
@@ -236,18 +237,31 @@ lab_cleanup()
 	exit "$rc"
 }
 
-# Remove every lab of every run: namespaces matching the lab pattern,
-# the processes inside them, and their temporary directories.
+# Remove every lab of every run (or only run RUN: its pid or prefix):
+# namespaces matching the lab pattern, the processes inside them, and
+# their temporary directories.  For leftovers of a killed run too.
 lab_down_all()
 {
-	local ns
+	local run=${1:-} re=$LAB_NS_RE ns
 
-	for ns in $(ip netns list | awk '{ print $1 }' |
-	    grep -E "$LAB_NS_RE"); do
+	case $run in
+	"")		;;
+	clab[0-9]*-)	re="^$run" ;;
+	clab[0-9]*)	re="^$run-" ;;
+	*[!0-9]*)	echo "clawlab: bad run '$run'" >&2; return 1 ;;
+	*)		re="^clab$run-" ;;
+	esac
+	for ns in $(ip netns list | awk '{ print $1 }' | grep -E "$re"); do
 		echo "removing $ns"
 		lab_ns_del "$ns"
 	done
-	rm -rf /tmp/clawlab-clab[0-9]*-*
+	if [ -z "$run" ]; then
+		rm -rf /tmp/clawlab-clab[0-9]*-*
+	else
+		run=${re#^}
+		rm -rf "/tmp/clawlab-${run%-}-"*
+	fi
+	return 0
 }
 
 # Wait until a command succeeds: lab_wait SECONDS cmd args...
@@ -269,7 +283,13 @@ lab_udp_bound()
 	lab_exec "$1" ss -Hnlu "src $2:$3" | grep -q .
 }
 
-# The "internet": a bridge, coturn on 203.0.113.1 and .2 port 3478.
+# The "internet": a bridge; coturn on 203.0.113.1 and .2 port 3478
+# (STUN with RFC 5780, TURN with the REST shared secret); 203.0.113.3
+# for the MEGA emulator.  Nothing else lives there.
+LAB_TURN_SECRET=clawlab-turn-secret
+LAB_TURN_REALM=clawlab.test
+LAB_COTURN_PID=
+
 lab_inet()
 {
 	local d=$LAB_TMP/coturn
@@ -278,14 +298,18 @@ lab_inet()
 	lab_exec inet ip link add br0 type bridge
 	lab_exec inet ip addr add 203.0.113.1/24 dev br0
 	lab_exec inet ip addr add 203.0.113.2/24 dev br0
+	lab_exec inet ip addr add 203.0.113.3/24 dev br0
 	lab_exec inet ip link set br0 up
 	mkdir -p "$d"
 	ip netns exec "$(lab_ns inet)" \
 	    turnserver -n --no-cli --no-tls --no-dtls \
 	    --listening-ip 203.0.113.1 --listening-ip 203.0.113.2 \
 	    --listening-port 3478 --db "$d/turndb" \
+	    --use-auth-secret --static-auth-secret="$LAB_TURN_SECRET" \
+	    --realm="$LAB_TURN_REALM" --allow-loopback-peers \
 	    --pidfile "$d/turnserver.pid" --log-file stdout --simple-log \
 	    >"$d/turnserver.log" 2>&1 &
+	LAB_COTURN_PID=$!
 	LAB_PIDS+=($!)
 	if ! lab_wait 10 lab_udp_bound inet 203.0.113.1 3478 ||
 	    ! lab_wait 5 lab_udp_bound inet 203.0.113.2 3478; then
@@ -294,91 +318,156 @@ lab_inet()
 	fi
 }
 
-# The nftables ruleset of a NAT box.  Profiles (RFC 4787):
-#   port-restricted	EIM + APDF, the Linux default
-#   symmetric		APDM + APDF, random ports (fully-random)
+# A TURN REST credential valid for an hour: "user password".
+lab_turn_cred()
+{
+	python3 -c 'import base64, hashlib, hmac, sys, time
+u = "%d:clawlab" % (time.time() + 3600)
+k = hmac.new(sys.argv[1].encode(), u.encode(), hashlib.sha1).digest()
+print(u, base64.b64encode(k).decode())' "$LAB_TURN_SECRET"
+}
+
+. "$LAB_DIR/natprofiles.sh" || exit 99
+
+# The profile of each site (host N behind its NAT box or boxes).
+declare -A LAB_SITE_PROFILE
+
+# The ruleset of NAT box N for a profile (the home box of a double NAT).
 lab_nat_rules()
 {
-	local profile=$1 masq
+	local profile wan lannet hp loss tmo beh
 
-	case $profile in
-	port-restricted|prc)
-		masq='masquerade' ;;
-	symmetric|symmetric-random)
-		masq='masquerade fully-random' ;;
-	*)
-		lab_die "unknown NAT profile $profile" ;;
+	profile=$(lab_profile_parse "$1") ||
+	    lab_die "unknown NAT profile $1"
+	wan=${2:-203.0.113.11} lannet=${3:-198.18.1.0/24}
+	beh=${profile%%+*}
+	case $beh in
+	double|double-sym)	beh=prc ;;
+	none)	lab_die "profile none has no NAT box" ;;
 	esac
-	cat <<EOF
-flush ruleset
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy accept;
-		iifname "wan" ct state established,related accept
-		iifname "wan" drop
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		iifname "lan" accept
-		ct state established,related accept
-		ct status dnat accept
-	}
-}
-table ip nat {
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan" $masq
-	}
-}
-EOF
+	hp=$(lab_profile_mod "$profile" hairpin)
+	loss=$(lab_profile_mod "$profile" loss)
+	tmo=$(lab_profile_mod "$profile" timeout)
+	lab_nat_ruleset "$beh" "$wan" "$lannet" "$hp" "$loss" "$tmo"
 }
 
+# The public address of site N (its NAT's wan, or the host itself).
 lab_nat_wanip()
 {
 	printf '203.0.113.%d' $(( 10 + $1 ))
 }
 
+# The host's own address.
 lab_host_ip()
 {
-	printf '198.18.%d.2' "$1"
+	if [ "${LAB_SITE_PROFILE[$1]:-}" = none ]; then
+		lab_nat_wanip "$1"
+	else
+		printf '198.18.%d.2' "$1"
+	fi
 }
 
-# NAT box N with a profile, its wan on the internet bridge.
+# The home box's wan address: public, or in carrier space.
+lab_home_wanip()
+{
+	case ${LAB_SITE_PROFILE[$1]%%+*} in
+	double|double-sym)	printf '198.51.100.%d' $(( 10 + $1 )) ;;
+	*)			lab_nat_wanip "$1" ;;
+	esac
+}
+
+# A veth from namespace NS (device DEV, address ADDR/24) to the
+# internet bridge (port PORT).
+lab_inet_link()
+{
+	local ns=$1 dev=$2 a=$3 port=$4 inet
+
+	inet=$(lab_ns inet)
+	ip -n "$ns" link add "$dev" type veth peer name "$port" \
+	    netns "$inet" || lab_die "veth $port"
+	ip -n "$inet" link set "$port" master br0 up
+	ip -n "$ns" addr add "$a/24" dev "$dev"
+	ip -n "$ns" link set "$dev" up
+}
+
+# Conntrack UDP timeouts of a box: default or T seconds.
+lab_nat_timeouts()
+{
+	local n=$1 t=${2:-}
+
+	lab_exec "$n" sysctl -qw \
+	    net.netfilter.nf_conntrack_udp_timeout="${t:-30}" \
+	    net.netfilter.nf_conntrack_udp_timeout_stream="${t:-120}"
+}
+
+# NAT box N for a profile (and the carrier box of a double NAT), its
+# wan on the internet bridge.  lab_nat N PROFILE
 lab_nat()
 {
-	local n=$1 profile=${2:-port-restricted} ns inet
+	local n=$1 profile ns cgn
 
+	profile=$(lab_profile_parse "${2:-prc}") ||
+	    lab_die "unknown NAT profile ${2:-}"
+	LAB_SITE_PROFILE[$n]=$profile
+	[ "$profile" = none ] && return 0
 	ns=$(lab_ns "nat$n")
-	inet=$(lab_ns inet)
 	lab_ns_add "nat$n"
-	ip -n "$ns" link add wan type veth peer name "nat$n" netns "$inet" ||
-	    lab_die "veth nat$n"
-	ip -n "$inet" link set "nat$n" master br0 up
-	ip -n "$ns" addr add "$(lab_nat_wanip "$n")/24" dev wan
-	ip -n "$ns" link set wan up
+	case $profile in
+	double*)
+		# The carrier: lan in 198.51.100.0/24, wan public.
+		cgn=$(lab_ns "cgn$n")
+		lab_ns_add "cgn$n"
+		lab_inet_link "$cgn" wan "$(lab_nat_wanip "$n")" "site$n"
+		ip -n "$cgn" link add lan type veth peer name wan \
+		    netns "$ns" || lab_die "veth cgn$n"
+		ip -n "$cgn" addr add 198.51.100.1/24 dev lan
+		ip -n "$cgn" link set lan up
+		ip -n "$ns" addr add "$(lab_home_wanip "$n")/24" dev wan
+		ip -n "$ns" link set wan up
+		ip -n "$ns" route add default via 198.51.100.1
+		lab_exec "cgn$n" sysctl -qw net.ipv4.ip_forward=1
+		lab_nat_ruleset "$([ "${profile%%+*}" = double ] &&
+		    echo prc || echo sym)" "$(lab_nat_wanip "$n")" \
+		    198.51.100.0/24 | lab_exec "cgn$n" nft -f - ||
+		    lab_die "nft rules for cgn$n"
+		;;
+	*)
+		lab_inet_link "$ns" wan "$(lab_nat_wanip "$n")" "site$n"
+		;;
+	esac
 	lab_exec "nat$n" sysctl -qw net.ipv4.ip_forward=1
 	lab_nat_profile "$n" "$profile"
 }
 
-# Change the profile of NAT box N; existing mappings are flushed.
+# Change the profile of NAT box N within its kind (one box or two);
+# existing mappings are flushed.
 lab_nat_profile()
 {
-	local n=$1 profile=$2
+	local n=$1 profile
 
-	lab_nat_rules "$profile" | lab_exec "nat$n" nft -f - ||
-	    lab_die "nft rules for nat$n"
+	profile=$(lab_profile_parse "$2") ||
+	    lab_die "unknown NAT profile $2"
+	LAB_SITE_PROFILE[$n]=$profile
+	lab_nat_rules "$profile" "$(lab_home_wanip "$n")" "198.18.$n.0/24" |
+	    lab_exec "nat$n" nft -f - || lab_die "nft rules for nat$n"
+	lab_nat_timeouts "nat$n" "$(lab_profile_mod "$profile" timeout)" ||
+	    lab_die "conntrack timeouts for nat$n"
 	lab_exec "nat$n" conntrack -F >/dev/null 2>&1
 	return 0
 }
 
-# Host N on the LAN side of NAT box N.
+# Host N on the LAN side of NAT box N (or on the internet for none).
 lab_host()
 {
 	local n=$1 ns nat
 
 	ns=$(lab_ns "host$n")
-	nat=$(lab_ns "nat$n")
 	lab_ns_add "host$n"
+	if [ "${LAB_SITE_PROFILE[$n]:-}" = none ]; then
+		lab_inet_link "$ns" eth0 "$(lab_nat_wanip "$n")" "site$n"
+		return 0
+	fi
+	nat=$(lab_ns "nat$n")
 	ip -n "$nat" link add lan type veth peer name eth0 netns "$ns" ||
 	    lab_die "veth host$n"
 	ip -n "$nat" addr add "198.18.$n.1/24" dev lan
@@ -388,12 +477,31 @@ lab_host()
 	ip -n "$ns" route add default via "198.18.$n.1"
 }
 
-# The basic topology: internet + NAT box 1 (profile) + host 1.
+# Site N: host N behind NAT box N of a profile.
+lab_site()
+{
+	lab_nat "$1" "$2"
+	lab_host "$1"
+}
+
+# Remove site N (its processes must be stopped already).
+lab_site_del()
+{
+	local n=$1 s
+
+	for s in host cgn nat; do
+		ip netns list | grep -q "^$(lab_ns "$s$n")\( \|$\)" &&
+		    lab_ns_del "$(lab_ns "$s$n")"
+	done
+	unset "LAB_SITE_PROFILE[$n]"
+	return 0
+}
+
+# The basic topology: internet + site 1 (profile).
 lab_basic()
 {
 	lab_inet
-	lab_nat 1 "${1:-port-restricted}"
-	lab_host 1
+	lab_site 1 "${1:-prc}"
 }
 
 # A private key in the format of wg genkey, mode 0600.
@@ -471,6 +579,46 @@ lab_clawd_start()
 	lab_pid_alive "$LAB_CLAWD_PID" ||
 	    lab_die "clawd in $ns exited before answering show status"
 	lab_die "clawd in $ns did not answer show status within 10 s"
+}
+
+# Start clawd in NS without waiting: its pid in LAB_CLAWD_PIDS[NS],
+# socket $LAB_TMP/clawd-NS/clawd.sock (see lab_ctl_at).
+declare -A LAB_CLAWD_PIDS
+
+lab_clawd_spawn()
+{
+	local ns=$1 d
+
+	shift
+	d=$LAB_TMP/clawd-$ns
+	[ -f "$d/clawd.conf" ] || lab_clawd_conf "$d"
+	ip netns exec "$(lab_ns "$ns")" env "$@" \
+	    "$CLAWD" -dv -f "$d/clawd.conf" -s "$d/clawd.sock" \
+	    >>"$d/clawd.log" 2>&1 &
+	LAB_CLAWD_PIDS[$ns]=$!
+	LAB_PIDS+=($!)
+}
+
+lab_ctl_at()
+{
+	local ns=$1
+
+	shift
+	"$CLAWCTL" -s "$LAB_TMP/clawd-$ns/clawd.sock" "$@"
+}
+
+# Stop the clawds started with lab_clawd_spawn, all at once.
+lab_clawd_stop_all()
+{
+	local ns
+
+	for ns in "${!LAB_CLAWD_PIDS[@]}"; do
+		kill "${LAB_CLAWD_PIDS[$ns]}" 2>/dev/null
+	done
+	for ns in "${!LAB_CLAWD_PIDS[@]}"; do
+		lab_stop_pid "${LAB_CLAWD_PIDS[$ns]}"
+		unset "LAB_CLAWD_PIDS[$ns]"
+	done
 }
 
 lab_clawd_stop()
