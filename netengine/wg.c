@@ -242,6 +242,8 @@ wg_confirm(struct wg_peer *p, struct wg_keypair *kp)
 	p->kp_previous = p->kp_current;
 	p->kp_current = kp;
 	p->kp_next = NULL;
+	/* Only now has the handshake completed, as wg(8) counts it. */
+	p->last_handshake = time(NULL);
 	wg_flush_staged(p);
 }
 
@@ -297,6 +299,7 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 		p->kp_current = kp;
 		keypair_free(p->kp_next);
 		p->kp_next = NULL;
+		p->last_handshake = time(NULL);
 		/* Send something, so the responder can confirm. */
 		if (p->nstaged > 0)
 			wg_flush_staged(p);
@@ -306,7 +309,6 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 	default:
 		fatalx("crypto sent a handshake of type %u", out->type);
 	}
-	p->last_handshake = time(NULL);
 	p->last_recv = wg_now_ms();
 	log_debug("peer %s: session %s", p->name,
 	    out->initiator ? "initiated" : "answered");
