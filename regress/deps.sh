@@ -12,7 +12,7 @@ PKGS="
 	mandoc
 	coturn nftables iproute2 iputils-ping conntrack procps
 	python3 python3-cryptography wireguard-tools wireguard-go libsodium-dev
-	iperf3 gnuplot-nox
+	iperf3 gnuplot-nox jq
 	clang libclang-rt-14-dev
 	ca-certificates
 "
