@@ -74,6 +74,7 @@ main(int argc, char *argv[])
 	case SHOW_STATUS:
 	case SHOW_NAT:
 	case SHOW_PEERS:
+	case SHOW_STATS:
 	case RELOAD:
 		return do_request(sockpath, res->action, out);
 	case NONE:
@@ -148,6 +149,9 @@ do_request(const char *sockpath, enum actions action,
 	case SHOW_PEERS:
 		type = IMSG_CTL_SHOW_PEERS;
 		break;
+	case SHOW_STATS:
+		type = IMSG_CTL_SHOW_STATS;
+		break;
 	case RELOAD:
 		type = IMSG_CTL_RELOAD;
 		break;
@@ -208,6 +212,7 @@ handle_reply(struct imsg *imsg, enum actions action,
 	struct ctl_status	 st;
 	struct ctl_nat		 nat;
 	struct ctl_peer		 peer;
+	struct ctl_counter	 cnt;
 	struct ctl_result	 res;
 	uint32_t		 type;
 
@@ -258,9 +263,17 @@ handle_reply(struct imsg *imsg, enum actions action,
 		check_addr(&peer.endpoint, "endpoint");
 		out->peer(&peer);
 		return 0;
+	case IMSG_CTL_COUNTER:
+		if (action != SHOW_STATS)
+			break;
+		if (imsg_get_data(imsg, &cnt, sizeof(cnt)) == -1)
+			errx(1, "invalid CTL_COUNTER reply: bad length");
+		check_string(cnt.name, sizeof(cnt.name), "counter name");
+		out->counter(&cnt);
+		return 0;
 	case IMSG_CTL_END:
 		if (action != SHOW_STATUS && action != SHOW_NAT &&
-		    action != SHOW_PEERS)
+		    action != SHOW_PEERS && action != SHOW_STATS)
 			break;
 		*done = 1;
 		return 0;

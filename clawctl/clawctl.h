@@ -18,6 +18,7 @@ struct output {
 	void	(*status)(const struct ctl_status *);
 	void	(*nat)(const struct ctl_nat *);
 	void	(*peer)(const struct ctl_peer *);
+	void	(*counter)(const struct ctl_counter *);
 	int	(*result)(const struct ctl_result *);
 	void	(*tail)(void);
 };

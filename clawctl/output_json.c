@@ -20,6 +20,7 @@ static void	json_head(enum actions);
 static void	json_status(const struct ctl_status *);
 static void	json_nat(const struct ctl_nat *);
 static void	json_peer(const struct ctl_peer *);
+static void	json_counter(const struct ctl_counter *);
 static int	json_result(const struct ctl_result *);
 static void	json_tail(void);
 
@@ -28,6 +29,7 @@ const struct output json_output = {
 	.status = json_status,
 	.nat = json_nat,
 	.peer = json_peer,
+	.counter = json_counter,
 	.result = json_result,
 	.tail = json_tail,
 };
@@ -77,6 +79,11 @@ json_head(enum actions action)
 	case SHOW_PEERS:
 		list = jcheck(json_array());
 		jset(root, "peers", list);
+		break;
+	case SHOW_STATS:
+		/* An object of counters, by name. */
+		list = jcheck(json_object());
+		jset(root, "counters", list);
 		break;
 	default:
 		list = NULL;
@@ -152,6 +159,12 @@ json_peer(const struct ctl_peer *p)
 	jset(o, "keepalive", json_integer(p->keepalive));
 	if (json_array_append_new(list, o) == -1)
 		errx(1, "json_array_append");
+}
+
+static void
+json_counter(const struct ctl_counter *c)
+{
+	jset(list, c->name, json_integer((json_int_t)c->value));
 }
 
 static int

@@ -18,6 +18,7 @@ static void	text_head(enum actions);
 static void	text_status(const struct ctl_status *);
 static void	text_nat(const struct ctl_nat *);
 static void	text_peer(const struct ctl_peer *);
+static void	text_counter(const struct ctl_counter *);
 static int	text_result(const struct ctl_result *);
 static void	text_tail(void);
 
@@ -26,6 +27,7 @@ const struct output text_output = {
 	.status = text_status,
 	.nat = text_nat,
 	.peer = text_peer,
+	.counter = text_counter,
 	.result = text_result,
 	.tail = text_tail,
 };
@@ -124,6 +126,12 @@ text_peer(const struct ctl_peer *p)
 	snprintf(rx, sizeof(rx), "%llu", (unsigned long long)p->rx_bytes);
 	snprintf(tx, sizeof(tx), "%llu", (unsigned long long)p->tx_bytes);
 	printf(PEER_FMT, p->name, key, ep, p->path, hs, rx, tx);
+}
+
+static void
+text_counter(const struct ctl_counter *c)
+{
+	printf("%-32s %20llu\n", c->name, (unsigned long long)c->value);
 }
 
 static int

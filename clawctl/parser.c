@@ -40,6 +40,7 @@ static const struct token t_show[] = {
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ KEYWORD,	"nat",		SHOW_NAT,	NULL },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	NULL },
+	{ KEYWORD,	"stats",	SHOW_STATS,	NULL },
 	{ ENDTOKEN,	"",		NONE,		NULL }
 };
 

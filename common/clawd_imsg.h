@@ -59,10 +59,12 @@ enum imsg_type {
 	IMSG_CTL_SHOW_STATUS,	/* T->N->P */
 	IMSG_CTL_SHOW_NAT,	/* T->N */
 	IMSG_CTL_SHOW_PEERS,	/* T->N */
+	IMSG_CTL_SHOW_STATS,	/* T->N */
 	IMSG_CTL_RELOAD,	/* T->N->P */
 	IMSG_CTL_STATUS,	/* P->N->T, one process */
 	IMSG_CTL_NAT,		/* N->T, one STUN server */
 	IMSG_CTL_PEER,		/* N->T, one peer */
+	IMSG_CTL_COUNTER,	/* N->T, one counter */
 	IMSG_CTL_RESULT,	/* P->N->T, N->T: success or an error */
 	IMSG_CTL_END,		/* P->N->T, N->T: end of a list */
 
@@ -220,6 +222,12 @@ struct ctl_peer {
 	uint64_t		 tx_bytes;
 	uint32_t		 keepalive;
 	uint32_t		 pad;
+};
+
+/* IMSG_CTL_COUNTER: what was dropped and why, and other events. */
+struct ctl_counter {
+	char			 name[48];
+	uint64_t		 value;
 };
 
 /* IMSG_CTL_RESULT */

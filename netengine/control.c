@@ -134,6 +134,18 @@ control_emit_peer(const struct ctl_peer *cp, void *arg)
 }
 
 static void
+control_emit_counter(const char *name, uint64_t value, void *arg)
+{
+	struct imsgev		*iev = arg;
+	struct ctl_counter	 cc;
+
+	memset(&cc, 0, sizeof(cc));
+	strlcpy(cc.name, name, sizeof(cc.name));
+	cc.value = value;
+	imsgev_compose(iev, IMSG_CTL_COUNTER, 0, 0, -1, &cc, sizeof(cc));
+}
+
+static void
 control_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_conn	*c = (struct ctl_conn *)((char *)iev -
@@ -154,6 +166,10 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CTL_SHOW_PEERS:
 		wg_ctl_peers(control_emit_peer, iev);
+		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+		break;
+	case IMSG_CTL_SHOW_STATS:
+		netengine_counters(control_emit_counter, iev);
 		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 		break;
 	default:

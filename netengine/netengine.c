@@ -117,6 +117,20 @@ netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
 	return -1;
 }
 
+void
+netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
+{
+	struct stun_counters	 sc;
+
+	emit("udp.unknown_protocol", udp.dropped, arg);
+	stun_get_counters(&sc);
+	emit("stun.invalid", sc.invalid, arg);
+	emit("stun.unmatched", sc.unmatched, arg);
+	emit("stun.wrong_source", sc.wrong_source, arg);
+	emit("stun.send_errors", sc.send_errors, arg);
+	wg_counters(emit, arg);
+}
+
 /* One datagram: told apart by its first bytes. */
 static void
 netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,

@@ -19,6 +19,9 @@ int	netengine_send(const struct sockaddr *, const void *, size_t);
 int	netengine_sendv(const struct sockaddr *, struct iovec *, size_t,
 	    size_t);
 
+/* Counters for clawctl show stats: each by name and value. */
+void	netengine_counters(void (*)(const char *, uint64_t, void *), void *);
+
 /* control.c */
 void	control_listen(int);
 void	control_reply(struct imsg *);

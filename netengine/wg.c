@@ -55,7 +55,12 @@ static struct {
 	unsigned int		 load_count;
 	uint64_t		 under_load_until;
 	struct event		 tick;
-	uint64_t		 dropped;
+	struct {
+		uint64_t	 bad_mac;	/* handshake, mac1/mac2 */
+		uint64_t	 cookie_sent;
+		uint64_t	 unknown_index;
+		uint64_t	 bad_cookie;
+	}			 cnt;
 } wg;
 
 int
@@ -343,12 +348,13 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 	switch (cookie_checker_validate(&wg.checker, pkt, len, src, load,
 	    now / 1000, &reply)) {
 	case COOKIE_NEED_REPLY:
+		wg.cnt.cookie_sent++;
 		(void)netengine_send(src, &reply, sizeof(reply));
 		return;
 	case COOKIE_VALID:
 		break;
 	default:
-		wg.dropped++;
+		wg.cnt.bad_mac++;
 		return;
 	}
 	memset(&in, 0, sizeof(in));
@@ -367,7 +373,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 		memcpy(&in.msg.resp, pkt, sizeof(in.msg.resp));
 		if ((ix = index_find(le32toh(in.msg.resp.receiver))) == NULL ||
 		    ix->kp != NULL || ix->peer->hs != ix) {
-			wg.dropped++;
+			wg.cnt.unknown_index++;
 			return;
 		}
 		in.id = ix->peer->id;
@@ -387,7 +393,7 @@ wg_input_cookie(const uint8_t *pkt, size_t len)
 	if ((ix = index_find(le32toh(c->receiver))) == NULL ||
 	    cookie_maker_consume(&ix->peer->cm, pkt, len,
 	    wg_now_ms() / 1000) == -1) {
-		wg.dropped++;
+		wg.cnt.bad_cookie++;
 		return;
 	}
 	log_debug("peer %s: cookie received", ix->peer->name);
@@ -431,7 +437,7 @@ wg_input(uint8_t *pkt, size_t len, const struct sockaddr *src)
 		d = (const void *)pkt;
 		if ((ix = index_find(le32toh(d->receiver))) == NULL ||
 		    ix->kp == NULL) {
-			wg.dropped++;
+			wg.cnt.unknown_index++;
 			return;
 		}
 		wg_data_input(ix->kp, pkt, len, src);
@@ -618,6 +624,16 @@ wg_ctl_peers(void (*emit)(const struct ctl_peer *, void *), void *arg)
 		cp.keepalive = p->keepalive;
 		emit(&cp, arg);
 	}
+}
+
+void
+wg_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
+{
+	emit("wg.handshake_bad_mac", wg.cnt.bad_mac, arg);
+	emit("wg.cookie_replies_sent", wg.cnt.cookie_sent, arg);
+	emit("wg.unknown_index", wg.cnt.unknown_index, arg);
+	emit("wg.cookie_reply_bad", wg.cnt.bad_cookie, arg);
+	wg_data_counters(emit, arg);
 }
 
 void

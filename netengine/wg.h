@@ -98,6 +98,7 @@ void	 wg_handshake_out(const struct imsg_wg_hs_out *);
 void	 wg_input(uint8_t *, size_t, const struct sockaddr *);
 int	 wg_is_message(const uint8_t *, size_t);
 void	 wg_ctl_peers(void (*)(const struct ctl_peer *, void *), void *);
+void	 wg_counters(void (*)(const char *, uint64_t, void *), void *);
 void	 wg_shutdown(void);
 
 /* wg_data.c */
@@ -105,6 +106,8 @@ void	 wg_tun_set(int, const struct imsg_tun *);
 void	 wg_data_input(struct wg_keypair *, uint8_t *, size_t,
 	    const struct sockaddr *);
 void	 wg_tun_flush(void);
+void	 wg_data_counters(void (*)(const char *, uint64_t, void *),
+	    void *);
 struct wg_keypair *wg_send_keypair(struct wg_peer *);
 void	 wg_stage(struct wg_peer *, const uint8_t *, size_t);
 void	 wg_flush_staged(struct wg_peer *);

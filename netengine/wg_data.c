@@ -407,6 +407,16 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 }
 
 void
+wg_data_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
+{
+	emit("data.no_route", tun.noroute, arg);
+	emit("data.bad_inner_source", tun.badsrc, arg);
+	emit("data.replayed_or_expired", tun.replayed, arg);
+	emit("data.bad_authentication", tun.badauth, arg);
+	emit("data.bad_tso_packet", tun.badtso, arg);
+}
+
+void
 wg_tun_set(int fd, const struct imsg_tun *it)
 {
 	if (tun.fd != -1)

@@ -115,7 +115,28 @@ flood()
 	wg_check_ping a "$WG_TB" "after the $what"
 }
 
+# Dropped, but counted: clawctl show stats names each reason.
+counter()
+{
+	wg_ctl a -j show stats | python3 -c 'import json, sys
+print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}
+for c in wg.handshake_bad_mac wg.unknown_index; do
+	n=$(counter "$c")
+	if [ "${n:-0}" -gt 0 ]; then
+		lab_ok "hostile packets counted: $c = $n"
+	else
+		lab_fail "hostile packets not counted: $c = ${n:-?}"
+	fi
+done
+
 flood "${WG_FLOOD_RATE:-2000}"
+n=$(counter wg.cookie_replies_sent)
+if [ "${n:-0}" -gt 0 ]; then
+	lab_ok "the flood is answered with cookies: $n sent"
+else
+	lab_fail "no cookie reply counted during the flood"
+fi
 flood 0
 
 exit "$LAB_FAILED"
