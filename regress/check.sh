@@ -47,6 +47,10 @@ if [ ${#failed_steps[@]} -eq 0 ]; then
 	build build --enable-werror &&
 	    step "build: make manlint" make -C build manlint
 	build build-san --enable-werror --enable-sanitizers
+	# The Debian package, built and installed into a throw-away root.
+	bash regress/package.sh
+	rc=$?
+	[ $rc -eq 0 ] || [ $rc -eq 77 ] || failed_steps+=("package")
 	if [ -x regress/fuzz/run.sh ]; then
 		step "fuzz" env top_srcdir="$top" \
 		    top_builddir="$top/build" FUZZ_SECONDS=${FUZZ_SECONDS:-10} \
