@@ -23,6 +23,7 @@ sources() {
 	fuzz_cookie)	echo "netengine/cookie.c common/wgcrypto.c" ;;
 	fuzz_noise)	echo "crypto/noise.c common/wgcrypto.c" ;;
 	fuzz_offload)	echo "netengine/offload.c" ;;
+	fuzz_megaattr)	echo "crypto/megacrypto.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
@@ -30,7 +31,7 @@ sources() {
 }
 libs() {
 	case $1 in
-	fuzz_cookie|fuzz_noise)	echo "-lcrypto" ;;
+	fuzz_cookie|fuzz_noise|fuzz_megaattr)	echo "-lcrypto" ;;
 	*)		echo "" ;;
 	esac
 }
