@@ -45,7 +45,9 @@ build()
 step "autoreconf" autoreconf -fi
 if [ ${#failed_steps[@]} -eq 0 ]; then
 	build build --enable-werror &&
-	    step "build: make manlint" make -C build manlint
+	    step "build: make manlint" make -C build manlint &&
+	    step "build: make distcheck" make -C build distcheck \
+	    TESTS='$(UNIT_TESTS) regress/config/run.sh'
 	build build-san --enable-werror --enable-sanitizers
 	# The Debian package, built and installed into a throw-away root.
 	bash regress/package.sh
