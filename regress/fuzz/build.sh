@@ -24,6 +24,7 @@ sources() {
 	fuzz_noise)	echo "crypto/noise.c common/wgcrypto.c" ;;
 	fuzz_offload)	echo "netengine/offload.c" ;;
 	fuzz_megaattr)	echo "crypto/megacrypto.c" ;;
+	fuzz_megaapi)	echo "signaler/megaapi.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
@@ -32,13 +33,14 @@ sources() {
 libs() {
 	case $1 in
 	fuzz_cookie|fuzz_noise|fuzz_megaattr)	echo "-lcrypto" ;;
+	fuzz_megaapi)	echo "-ljansson" ;;
 	*)		echo "" ;;
 	esac
 }
 
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -Wall -Wextra -Werror \
-    -I$src/common -I$src/netengine -I$src/crypto"
+    -I$src/common -I$src/netengine -I$src/crypto -I$src/signaler"
 BSD_CFLAGS=$(pkg-config --cflags libbsd-overlay)
 BSD_LIBS=$(pkg-config --libs libbsd-overlay)
 
