@@ -13,21 +13,9 @@
 #include <string.h>
 
 #include "allowedips.h"
+#include "tap.h"
 
-static int	 ntest, nfail;
 static int	 peer[64];	/* their addresses are the owners */
-
-static void
-ok(int cond, const char *what)
-{
-	ntest++;
-	if (cond)
-		printf("ok %d - %s\n", ntest, what);
-	else {
-		printf("not ok %d - %s\n", ntest, what);
-		nfail++;
-	}
-}
 
 static int
 ins(struct allowedips *t, const char *s, int cidr, int p)
@@ -238,31 +226,31 @@ main(void)
 	int			 good, mismatch = 0, i, n;
 
 	allowedips_init(&t);
-	ok(look(&t, "10.0.0.1") == -1 && look(&t, "::1") == -1,
+	tap_ok(look(&t, "10.0.0.1") == -1 && look(&t, "::1") == -1,
 	    "empty table: no owner");
 
 	ins(&t, "10.0.0.0", 8, 1);
 	ins(&t, "10.1.0.0", 16, 2);
 	ins(&t, "10.1.2.0", 24, 3);
 	ins(&t, "10.1.2.3", 32, 4);
-	ok(look(&t, "10.9.9.9") == 1 && look(&t, "10.1.9.9") == 2 &&
+	tap_ok(look(&t, "10.9.9.9") == 1 && look(&t, "10.1.9.9") == 2 &&
 	    look(&t, "10.1.2.9") == 3 && look(&t, "10.1.2.3") == 4,
 	    "longest prefix wins");
-	ok(look(&t, "11.0.0.0") == -1 && look(&t, "9.255.255.255") == -1,
+	tap_ok(look(&t, "11.0.0.0") == -1 && look(&t, "9.255.255.255") == -1,
 	    "outside every prefix");
 	ins(&t, "0.0.0.0", 0, 5);
-	ok(look(&t, "11.0.0.0") == 5 && look(&t, "10.1.2.3") == 4,
+	tap_ok(look(&t, "11.0.0.0") == 5 && look(&t, "10.1.2.3") == 4,
 	    "/0 catches the rest, /32 still wins");
-	ok(look(&t, "::1") == -1, "IPv4 /0 does not cover IPv6");
+	tap_ok(look(&t, "::1") == -1, "IPv4 /0 does not cover IPv6");
 
 	ins(&t, "10.1.255.255", 16, 6);
-	ok(look(&t, "10.1.9.9") == 6 && look(&t, "10.1.2.9") == 3,
+	tap_ok(look(&t, "10.1.9.9") == 6 && look(&t, "10.1.2.9") == 3,
 	    "same prefix, host bits set: masked, owner replaced");
-	ok(t.nprefix == 5, "replacement adds no prefix");
-	ok(ins(&t, "10.0.0.0", 33, 1) == -1 && ins(&t, "::", 129, 1) == -1,
+	tap_ok(t.nprefix == 5, "replacement adds no prefix");
+	tap_ok(ins(&t, "10.0.0.0", 33, 1) == -1 && ins(&t, "::", 129, 1) == -1,
 	    "over-long prefix refused");
 	inet_pton(AF_INET, "10.0.0.0", a);
-	ok(allowedips_insert(&t, AF_INET, a, 8, NULL) == -1 &&
+	tap_ok(allowedips_insert(&t, AF_INET, a, 8, NULL) == -1 &&
 	    allowedips_insert(&t, AF_UNIX, a, 8, &peer[1]) == -1,
 	    "NULL owner, unknown family refused");
 
@@ -270,48 +258,49 @@ main(void)
 	ins(&t, "2001:db8:1::", 48, 8);
 	ins(&t, "2001:db8:1::1", 128, 9);
 	ins(&t, "2001:db8:1::", 127, 10);
-	ok(look(&t, "2001:db8:1::1") == 9 && look(&t, "2001:db8:1::") == 10 &&
+	tap_ok(look(&t, "2001:db8:1::1") == 9 &&
+	    look(&t, "2001:db8:1::") == 10 &&
 	    look(&t, "2001:db8:1::2") == 8 && look(&t, "2001:db8:2::") == 7 &&
 	    look(&t, "2001:db9::") == -1, "IPv6 /32 /48 /127 /128");
 	ins(&t, "::", 0, 11);
-	ok(look(&t, "2001:db9::") == 11 && look(&t, "2001:db8:1::1") == 9,
+	tap_ok(look(&t, "2001:db9::") == 11 && look(&t, "2001:db8:1::1") == 9,
 	    "IPv6 /0");
-	ok(look(&t, "10.9.9.9") == 1, "IPv6 /0 does not cover IPv4");
+	tap_ok(look(&t, "10.9.9.9") == 1, "IPv6 /0 does not cover IPv4");
 
 	/* overlapping peers, then one removed */
-	ok(allowedips_remove_peer(&t, &peer[3]) == 1 &&
+	tap_ok(allowedips_remove_peer(&t, &peer[3]) == 1 &&
 	    look(&t, "10.1.2.9") == 6 && look(&t, "10.1.2.3") == 4,
 	    "remove a peer: its addresses fall to the covering prefix");
-	ok(allowedips_remove_peer(&t, &peer[6]) == 1 &&
+	tap_ok(allowedips_remove_peer(&t, &peer[6]) == 1 &&
 	    look(&t, "10.1.2.9") == 1, "remove the next one");
-	ok(allowedips_remove_peer(&t, &peer[6]) == 0,
+	tap_ok(allowedips_remove_peer(&t, &peer[6]) == 0,
 	    "removing it again removes nothing");
 	inet_pton(AF_INET6, "2001:db8:1::", a);
-	ok(allowedips_remove(&t, AF_INET6, a, 127) == 0 &&
+	tap_ok(allowedips_remove(&t, AF_INET6, a, 127) == 0 &&
 	    allowedips_remove(&t, AF_INET6, a, 127) == -1 &&
 	    allowedips_remove(&t, AF_INET6, a, 100) == -1 &&
 	    look(&t, "2001:db8:1::") == 8 && look(&t, "2001:db8:1::1") == 9,
 	    "remove one prefix");
 	inet_pton(AF_INET, "10.1.2.3", a);
-	ok(allowedips_check(&t, AF_INET, a, &peer[4]) &&
+	tap_ok(allowedips_check(&t, AF_INET, a, &peer[4]) &&
 	    !allowedips_check(&t, AF_INET, a, &peer[1]) &&
 	    !allowedips_check(&t, AF_INET, a, NULL),
 	    "source check: only the owner of the longest prefix");
 	n = 0;
 	allowedips_walk(&t, &peer[9], count_cb, &n);
-	ok(n == 1, "walk one peer's prefixes");
+	tap_ok(n == 1, "walk one peer's prefixes");
 	allowedips_free(&t);
-	ok(t.root4 == NULL && t.root6 == NULL && t.nprefix == 0, "free");
+	tap_ok(t.root4 == NULL && t.root6 == NULL && t.nprefix == 0, "free");
 
 	good = 1;
 	for (i = 0; i < 10 && good; i++)
 		good = random_table(1000, 1000, &mismatch);
-	ok(good && mismatch == 0,
+	tap_ok(good && mismatch == 0,
 	    "1000 random prefixes, 10 x 1000 lookups match a linear scan");
 	good = 1;
 	for (i = 0; i < 5 && good; i++)
 		good = random_table(3000, 2000, &mismatch);
-	ok(good && mismatch == 0, "3000 prefixes, removals, 10000 lookups");
+	tap_ok(good && mismatch == 0, "3000 prefixes, removals, 10000 lookups");
 
-	return nfail != 0;
+	return tap_done();
 }

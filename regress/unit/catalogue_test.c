@@ -15,21 +15,9 @@
 #include <unistd.h>
 
 #include "clawd_imsg.h"
+#include "tap.h"
 
-static int	 ntest, nfail;
 static struct imsgbuf	 tx, rx;
-
-static void
-ok(int cond, const char *what)
-{
-	ntest++;
-	if (cond)
-		printf("ok %d - %s\n", ntest, what);
-	else {
-		printf("not ok %d - %s\n", ntest, what);
-		nfail++;
-	}
-}
 
 /* Send one message and check it as "self" receiving from "from". */
 static int
@@ -85,37 +73,37 @@ main(void)
 	memset(&cs, 0, sizeof(cs));
 	memset(big, 0, sizeof(big));
 
-	ok(roundtrip(IMSG_CTL_SHOW_STATUS, NULL, 0, -1, PROC_CONTROL,
+	tap_ok(roundtrip(IMSG_CTL_SHOW_STATUS, NULL, 0, -1, PROC_CONTROL,
 	    PROC_NETENGINE, &err) == 0, "clawctl may ask netengine for status");
-	ok(roundtrip(IMSG_CTL_SHOW_STATUS, NULL, 0, -1, PROC_NETENGINE,
+	tap_ok(roundtrip(IMSG_CTL_SHOW_STATUS, NULL, 0, -1, PROC_NETENGINE,
 	    PROC_PARENT, &err) == 0, "netengine forwards status to parent");
-	ok(roundtrip(IMSG_CTL_SHOW_STATUS, NULL, 0, -1, PROC_CONTROL,
+	tap_ok(roundtrip(IMSG_CTL_SHOW_STATUS, NULL, 0, -1, PROC_CONTROL,
 	    PROC_PARENT, &err) == -1 && err == EPERM,
 	    "clawctl cannot reach the parent directly");
-	ok(roundtrip(IMSG_KEY_FD, NULL, 0, -1, PROC_SIGNALER, PROC_CRYPTO,
+	tap_ok(roundtrip(IMSG_KEY_FD, NULL, 0, -1, PROC_SIGNALER, PROC_CRYPTO,
 	    &err) == -1 && err == EPERM, "only the parent hands crypto a key");
-	ok(roundtrip(IMSG_CTL_STATUS, &cs, sizeof(cs), -1, PROC_PARENT,
+	tap_ok(roundtrip(IMSG_CTL_STATUS, &cs, sizeof(cs), -1, PROC_PARENT,
 	    PROC_NETENGINE, &err) == 0, "status of exact length accepted");
-	ok(roundtrip(IMSG_CTL_STATUS, big, sizeof(big), -1, PROC_PARENT,
+	tap_ok(roundtrip(IMSG_CTL_STATUS, big, sizeof(big), -1, PROC_PARENT,
 	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
 	    "status one byte too long refused");
-	ok(roundtrip(IMSG_CTL_STATUS, &cs, sizeof(cs) - 1, -1, PROC_PARENT,
+	tap_ok(roundtrip(IMSG_CTL_STATUS, &cs, sizeof(cs) - 1, -1, PROC_PARENT,
 	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
 	    "status one byte short refused");
-	ok(roundtrip(IMSG_CTL_RELOAD, "x", 1, -1, PROC_CONTROL,
+	tap_ok(roundtrip(IMSG_CTL_RELOAD, "x", 1, -1, PROC_CONTROL,
 	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
 	    "reload with a payload refused");
-	ok(roundtrip(IMSG_TYPE_MAX, NULL, 0, -1, PROC_PARENT, PROC_CRYPTO,
+	tap_ok(roundtrip(IMSG_TYPE_MAX, NULL, 0, -1, PROC_PARENT, PROC_CRYPTO,
 	    &err) == -1 && err == EPROTO, "unknown type refused");
-	ok(roundtrip(IMSG_NONE, NULL, 0, -1, PROC_PARENT, PROC_CRYPTO,
+	tap_ok(roundtrip(IMSG_NONE, NULL, 0, -1, PROC_PARENT, PROC_CRYPTO,
 	    &err) == -1 && err == EPROTO, "type 0 refused");
-	ok(roundtrip(IMSG_CTL_SHOW_NAT, NULL, 0, -1, 99, PROC_NETENGINE,
+	tap_ok(roundtrip(IMSG_CTL_SHOW_NAT, NULL, 0, -1, 99, PROC_NETENGINE,
 	    &err) == -1, "unknown sender refused");
 
 	ipc.proc = PROC_SIGNALER;
 	if (pipe(p) == -1)
 		return 1;
-	ok(roundtrip(IMSG_SOCKET_IPC, &ipc, sizeof(ipc), p[0], PROC_PARENT,
+	tap_ok(roundtrip(IMSG_SOCKET_IPC, &ipc, sizeof(ipc), p[0], PROC_PARENT,
 	    PROC_CRYPTO, &err) == 0, "channel with its descriptor accepted");
 	close(p[1]);
 
@@ -123,17 +111,16 @@ main(void)
 	if (pipe(p) == -1)
 		return 1;
 	close(p[1]);
-	ok(roundtrip(IMSG_CTL_SHOW_NAT, NULL, 0, p[0], PROC_CONTROL,
+	tap_ok(roundtrip(IMSG_CTL_SHOW_NAT, NULL, 0, p[0], PROC_CONTROL,
 	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
 	    "descriptor where none belongs refused");
-	ok(open_fds() == before, "refused descriptor closed, not leaked");
+	tap_ok(open_fds() == before, "refused descriptor closed, not leaked");
 
 	/* Every catalogued type has a name: no hole in the table. */
 	for (t = IMSG_NONE + 1; t < IMSG_TYPE_MAX; t++)
 		if (strcmp(imsg_type_name(t), "unknown") == 0)
 			break;
-	ok(t == IMSG_TYPE_MAX, "every message type is in the catalogue");
+	tap_ok(t == IMSG_TYPE_MAX, "every message type is in the catalogue");
 
-	printf("%d passed, %d failed\n", ntest - nfail, nfail);
-	return nfail != 0;
+	return tap_done();
 }

@@ -15,31 +15,7 @@
 #include <string.h>
 
 #include "cookie.h"
-
-static int	 ntest, nfail;
-
-static void
-ok(int cond, const char *what)
-{
-	ntest++;
-	if (cond)
-		printf("ok %d - %s\n", ntest, what);
-	else {
-		printf("not ok %d - %s\n", ntest, what);
-		nfail++;
-	}
-}
-
-static void
-hex(uint8_t *out, const char *s)
-{
-	unsigned int	 b;
-
-	while (sscanf(s, "%2x", &b) == 1) {
-		*out++ = b;
-		s += 2;
-	}
-}
+#include "tap.h"
 
 static void
 sa4(struct sockaddr_in *sin, const char *a, uint16_t port)
@@ -107,89 +83,89 @@ main(void)
 	sa6(&src6, "2001:db8::7", 51820);
 	sa6(&mapped, "::ffff:198.51.100.7", 51820);
 
-	ok(cookie_checker_init(&ck, pub) == 0 &&
+	tap_ok(cookie_checker_init(&ck, pub) == 0 &&
 	    cookie_checker_init(&other, pub2) == 0 &&
 	    cookie_maker_init(&mk, pub) == 0, "init");
 
 	/* known answers (python3 hashlib.blake2s) */
-	hex(want, "3dd5869c5202e45146936d1644f76ff6"
+	tap_unhex(want, sizeof(want), "3dd5869c5202e45146936d1644f76ff6"
 	    "97061661c181f3fd450eae43932eacec");
-	ok(memcmp(mk.cookie_key, want, 32) == 0 &&
+	tap_ok(memcmp(mk.cookie_key, want, 32) == 0 &&
 	    memcmp(ck.cookie_key, want, 32) == 0,
 	    "cookie key = HASH(\"cookie--\" || Spub)");
 	memset(kat, 0, sizeof(kat));
 	kat[0] = 1;
 	for (i = 4; i < 116; i++)
 		kat[i] = (i * 7) & 0xff;
-	hex(want, "4467ce3f5a5ca963096642460df1550e");
-	ok(cookie_maker_mac(&mk, kat, sizeof(kat), 0) == 0 &&
+	tap_unhex(want, sizeof(want), "4467ce3f5a5ca963096642460df1550e");
+	tap_ok(cookie_maker_mac(&mk, kat, sizeof(kat), 0) == 0 &&
 	    memcmp(kat + 116, want, 16) == 0 && zero(kat + 132, 16),
 	    "mac1 known answer, mac2 zero without a cookie");
 
 	/* mac1 */
 	mkinit(&init, 0x11223344);
-	ok(cookie_maker_mac(&mk, &init, sizeof(init), 100) == 0 &&
+	tap_ok(cookie_maker_mac(&mk, &init, sizeof(init), 100) == 0 &&
 	    cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 0,
 	    100, NULL) == COOKIE_VALID, "mac1 valid");
 	copy = init;
 	copy.ephemeral[5] ^= 1;
-	ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 0,
+	tap_ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 0,
 	    100, NULL) == COOKIE_INVALID, "tampered message fails");
 	copy = init;
 	copy.macs.mac1[15] ^= 0x80;
-	ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 0,
+	tap_ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 0,
 	    100, NULL) == COOKIE_INVALID, "tampered mac1 fails");
-	ok(cookie_checker_validate(&other, &init, sizeof(init), SA(&src), 0,
+	tap_ok(cookie_checker_validate(&other, &init, sizeof(init), SA(&src), 0,
 	    100, NULL) == COOKIE_INVALID, "mac1 for another public key fails");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init) - 1, SA(&src),
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init) - 1, SA(&src),
 	    0, 100, NULL) == COOKIE_INVALID &&
 	    cookie_checker_validate(&ck, &init, sizeof(struct wg_msg_response),
 	    SA(&src), 0, 100, NULL) == COOKIE_INVALID,
 	    "wrong length or type fails");
 	copy = init;
 	copy.type = htole32(0x101);
-	ok(cookie_maker_mac(&mk, &copy, sizeof(copy), 100) == -1 &&
+	tap_ok(cookie_maker_mac(&mk, &copy, sizeof(copy), 100) == -1 &&
 	    cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 0,
 	    100, NULL) == COOKIE_INVALID, "reserved bytes must be zero");
 
 	/* under load: the cookie round */
 	memset(&reply, 0, sizeof(reply));
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    100, &reply) == COOKIE_NEED_REPLY,
 	    "under load without mac2: send a cookie reply");
-	ok(le32toh(reply.type) == WG_MSG_COOKIE &&
+	tap_ok(le32toh(reply.type) == WG_MSG_COOKIE &&
 	    le32toh(reply.receiver) == 0x11223344 && !zero(reply.nonce, 24),
 	    "reply: type 3, receiver = sender, a nonce");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    100, &reply2) == COOKIE_NEED_REPLY &&
 	    memcmp(reply.nonce, reply2.nonce, 24) != 0,
 	    "a fresh nonce per reply");
 	copy = init;
 	copy.macs.mac1[0] ^= 1;
-	ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 1,
 	    100, &reply2) == COOKIE_INVALID,
 	    "under load, bad mac1: drop, no reply");
 
 	reply2 = reply;
 	reply2.enc_cookie[3] ^= 1;
-	ok(cookie_maker_consume(&mk, &reply2, sizeof(reply2), 101) == -1 &&
+	tap_ok(cookie_maker_consume(&mk, &reply2, sizeof(reply2), 101) == -1 &&
 	    !mk.have_cookie, "tampered cookie reply refused");
-	ok(cookie_maker_consume(&mk, &reply, sizeof(reply) - 1, 101) == -1,
+	tap_ok(cookie_maker_consume(&mk, &reply, sizeof(reply) - 1, 101) == -1,
 	    "short cookie reply refused");
-	ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 101) == 0 &&
+	tap_ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 101) == 0 &&
 	    mk.have_cookie, "maker consumes the reply");
-	ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 101) == -1,
+	tap_ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 101) == -1,
 	    "the same reply again refused");
 
 	mkinit(&init, 0x55667788);
-	ok(cookie_maker_mac(&mk, &init, sizeof(init), 102) == 0 &&
+	tap_ok(cookie_maker_mac(&mk, &init, sizeof(init), 102) == 0 &&
 	    !zero(init.macs.mac2, 16), "retry carries mac2");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    102, NULL) == COOKIE_VALID, "retry passes under load");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&mapped), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&mapped), 1,
 	    102, NULL) == COOKIE_VALID,
 	    "same source as IPv4-mapped IPv6 passes");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src2), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src2), 1,
 	    102, NULL) == COOKIE_NEED_REPLY &&
 	    cookie_checker_validate(&ck, &init, sizeof(init), SA(&src3), 1,
 	    102, NULL) == COOKIE_NEED_REPLY &&
@@ -198,21 +174,21 @@ main(void)
 	    "cookie from another address or port fails");
 	copy = init;
 	copy.macs.mac2[0] ^= 1;
-	ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &copy, sizeof(copy), SA(&src), 1,
 	    102, NULL) == COOKIE_NEED_REPLY, "tampered mac2 fails");
 
 	/* responses work the same way */
 	arc4random_buf(&resp, sizeof(resp));
 	resp.type = htole32(WG_MSG_RESPONSE);
-	ok(cookie_maker_mac(&mk, &resp, sizeof(resp), 103) == 0 &&
+	tap_ok(cookie_maker_mac(&mk, &resp, sizeof(resp), 103) == 0 &&
 	    cookie_checker_validate(&ck, &resp, sizeof(resp), SA(&src), 1,
 	    103, NULL) == COOKIE_VALID, "response with mac1 and mac2");
 
 	/* the maker's cookie expires */
-	ok(cookie_maker_mac(&mk, &init, sizeof(init),
+	tap_ok(cookie_maker_mac(&mk, &init, sizeof(init),
 	    101 + WG_COOKIE_SECRET_LIFE - 1) == 0 && !zero(init.macs.mac2, 16),
 	    "cookie used until its lifetime");
-	ok(cookie_maker_mac(&mk, &init, sizeof(init),
+	tap_ok(cookie_maker_mac(&mk, &init, sizeof(init),
 	    101 + WG_COOKIE_SECRET_LIFE) == 0 && zero(init.macs.mac2, 16) &&
 	    !mk.have_cookie, "expired cookie not used");
 
@@ -224,26 +200,26 @@ main(void)
 	cookie_maker_mac(&mk, &init, sizeof(init), 200);
 	cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1, 200,
 	    &reply);
-	ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 200) == 0,
+	tap_ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 200) == 0,
 	    "cookie made at 200");
 	cookie_maker_mac(&mk, &init, sizeof(init), 300);
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    300, NULL) == COOKIE_VALID && ck.nsecret == 2,
 	    "valid after one rotation (previous Rm)");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    339, NULL) == COOKIE_VALID, "still valid just before the second");
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    340, NULL) == COOKIE_NEED_REPLY,
 	    "invalid after the second rotation");
 	cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1, 340,
 	    &reply);
 	cookie_maker_consume(&mk, &reply, sizeof(reply), 340);
 	cookie_maker_mac(&mk, &init, sizeof(init), 341);
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    341 + 2 * WG_COOKIE_SECRET_LIFE, NULL) == COOKIE_NEED_REPLY &&
 	    ck.nsecret == 1, "idle for two lifetimes: every Rm replaced");
 	t = ck.secret_born;
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    5, NULL) == COOKIE_NEED_REPLY && ck.secret_born == 5 && t != 5,
 	    "clock going back draws a new Rm");
 
@@ -254,12 +230,12 @@ main(void)
 	ck.secret_born = 1000;
 	mkinit(&init, 2);
 	cookie_maker_mac(&mk, &init, sizeof(init), 1000);
-	ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
+	tap_ok(cookie_checker_validate(&ck, &init, sizeof(init), SA(&src), 1,
 	    1000, &reply) == COOKIE_NEED_REPLY &&
 	    cookie_maker_consume(&mk, &reply, sizeof(reply), 1000) == 0,
 	    "reply under a known Rm");
-	hex(want, "d1de129fe4153e18aca2fca5fcd923ce");
-	ok(memcmp(mk.cookie, want, 16) == 0,
+	tap_unhex(want, sizeof(want), "d1de129fe4153e18aca2fca5fcd923ce");
+	tap_ok(memcmp(mk.cookie, want, 16) == 0,
 	    "cookie known answer (198.51.100.7 port 51820)");
 
 	/* a reply answers only the mac1 we last sent */
@@ -269,16 +245,16 @@ main(void)
 	    1001, &reply);
 	mkinit(&init, 4);
 	cookie_maker_mac(&mk, &init, sizeof(init), 1002);
-	ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 1002) == -1,
+	tap_ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 1002) == -1,
 	    "reply to an earlier message refused");
 	reply.type = htole32(4);
-	ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 1002) == -1,
+	tap_ok(cookie_maker_consume(&mk, &reply, sizeof(reply), 1002) == -1,
 	    "wrong type refused");
 
 	cookie_checker_wipe(&ck);
 	cookie_checker_wipe(&other);
 	cookie_maker_wipe(&mk);
-	ok(zero((uint8_t *)&ck, sizeof(ck)) &&
+	tap_ok(zero((uint8_t *)&ck, sizeof(ck)) &&
 	    zero((uint8_t *)&mk, sizeof(mk)), "wipe");
-	return nfail != 0;
+	return tap_done();
 }

@@ -2,7 +2,8 @@
  * Unit tests for common/imsg.c and common/imsg-buffer.c.
  *
  * Prints one "ok N - description" line per check and exits 0; the first
- * failed check prints "not ok N - description: why" and exits 1.
+ * failed check prints "not ok N - description" and the errno it left,
+ * then exits 1: later checks build on the state earlier ones left.
  */
 
 #include <sys/types.h>
@@ -21,10 +22,9 @@
 #include <unistd.h>
 
 #include "imsg.h"
+#include "tap.h"
 
 #define HDR	((ssize_t)IMSG_HEADER_SIZE)
-
-static int	 ntest;
 
 static void	 ok(int, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
@@ -49,24 +49,21 @@ static void	 test_truncated(void);
 static void	 test_maxsize(void);
 static void	 test_ibuf(void);
 
+/* tap_vokf() with errno kept for the diagnostic: stop at a failure. */
 static void
 ok(int cond, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 saved_errno = errno;
 
-	ntest++;
-	printf("%s %d - ", cond ? "ok" : "not ok", ntest);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vokf(cond, fmt, ap);
 	va_end(ap);
 	if (!cond) {
-		printf(": failed (errno %d: %s)\n", saved_errno,
+		printf("# errno %d: %s\n", saved_errno,
 		    strerror(saved_errno));
-		exit(1);
+		exit(tap_done());
 	}
-	printf("\n");
-	fflush(stdout);
 }
 
 static int
@@ -961,6 +958,5 @@ main(void)
 
 	ok(count_fds() == before, "no descriptor leaked (%d entries in "
 	    "/proc/self/fd)", before);
-	printf("1..%d\n", ntest);
-	return 0;
+	return tap_done();
 }

@@ -14,31 +14,7 @@
 #include <openssl/rand.h>
 
 #include "key.h"
-
-static int	 testno;
-static int	 failed;
-
-static void
-ok(int cond, const char *what)
-{
-	testno++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", testno, what);
-}
-
-static void
-hex(uint8_t *out, const char *s)
-{
-	size_t		 i;
-	unsigned int	 b;
-
-	for (i = 0; i < CLAWD_KEY_LEN; i++) {
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			abort();
-		out[i] = b;
-	}
-}
+#include "tap.h"
 
 /* RFC 7748 section 6.1. */
 static void
@@ -66,11 +42,11 @@ test_rfc7748(void)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		hex(priv, v[i].priv);
-		hex(want, v[i].pub);
+		tap_unhex(priv, sizeof(priv), v[i].priv);
+		tap_unhex(want, sizeof(want), v[i].pub);
 		snprintf(what, sizeof(what), "RFC 7748 6.1 %s public key",
 		    v[i].name);
-		ok(key_public(pub, priv) == 0 &&
+		tap_ok(key_public(pub, priv) == 0 &&
 		    memcmp(pub, want, sizeof(want)) == 0, what);
 	}
 }
@@ -92,26 +68,28 @@ test_roundtrip(void)
 		    memcmp(key, back, sizeof(key)) != 0)
 			good = 0;
 	}
-	ok(good, "base64 round trip, 1000 random keys");
+	tap_ok(good, "base64 round trip, 1000 random keys");
 
 	/* Every character of the alphabet in every position. */
 	memset(key, 0, sizeof(key));
 	key_to_base64(b64, key);
-	ok(strcmp(b64, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") == 0,
+	tap_ok(strcmp(b64, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") == 0,
 	    "zero key encodes as A...A=");
 	memset(key, 0xff, sizeof(key));
 	key_to_base64(b64, key);
-	ok(strcmp(b64, "//////////////////////////////////////////8=") == 0,
+	tap_ok(strcmp(b64, "//////////////////////////////////////////8=") == 0,
 	    "all-ones key encodes as /.../8=");
-	ok(key_from_base64(back, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopo=")
-	    == 0, "decode the upper and lower case alphabet");
+	tap_ok(key_from_base64(back,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopo=") == 0,
+	    "decode the upper and lower case alphabet");
 	key_to_base64(b64, back);
-	ok(strcmp(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopo=") == 0,
+	tap_ok(strcmp(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopo=") == 0,
 	    "re-encode the upper and lower case alphabet");
-	ok(key_from_base64(back, "qrstuvwxyz0123456789+/AAAAAAAAAAAAAAAAAAAAA=")
-	    == 0, "decode digits, '+' and '/'");
+	tap_ok(key_from_base64(back,
+	    "qrstuvwxyz0123456789+/AAAAAAAAAAAAAAAAAAAAA=") == 0,
+	    "decode digits, '+' and '/'");
 	key_to_base64(b64, back);
-	ok(strcmp(b64, "qrstuvwxyz0123456789+/AAAAAAAAAAAAAAAAAAAAA=") == 0,
+	tap_ok(strcmp(b64, "qrstuvwxyz0123456789+/AAAAAAAAAAAAAAAAAAAAA=") == 0,
 	    "re-encode digits, '+' and '/'");
 }
 
@@ -162,7 +140,7 @@ test_reject(void)
 		memcpy(orig, key, sizeof(key));
 		snprintf(what, sizeof(what), "decoding rejects %s",
 		    bad[i].why);
-		ok(key_from_base64(key, bad[i].in) == -1 &&
+		tap_ok(key_from_base64(key, bad[i].in) == -1 &&
 		    memcmp(key, orig, sizeof(key)) == 0, what);
 	}
 }
@@ -199,37 +177,37 @@ test_read_fd(void)
 		abort();
 
 	snprintf(buf, sizeof(buf), "%s\n", k);
-	ok(read_from(buf, strlen(buf), key, &errstr) == 0 &&
+	tap_ok(read_from(buf, strlen(buf), key, &errstr) == 0 &&
 	    memcmp(key, want, sizeof(key)) == 0, "key_read_fd accepts key\\n");
-	ok(read_from(k, strlen(k), key, &errstr) == 0 &&
+	tap_ok(read_from(k, strlen(k), key, &errstr) == 0 &&
 	    memcmp(key, want, sizeof(key)) == 0,
 	    "key_read_fd accepts key without newline");
 
 	snprintf(buf, sizeof(buf), "%s\n\n", k);
-	ok(read_from(buf, strlen(buf), key, &errstr) == -1 &&
+	tap_ok(read_from(buf, strlen(buf), key, &errstr) == -1 &&
 	    errstr != NULL, "key_read_fd rejects key\\n\\n");
 	snprintf(buf, sizeof(buf), "%s junk", k);
-	ok(read_from(buf, strlen(buf), key, &errstr) == -1 &&
+	tap_ok(read_from(buf, strlen(buf), key, &errstr) == -1 &&
 	    errstr != NULL, "key_read_fd rejects key junk");
 	snprintf(buf, sizeof(buf), "%s ", k);
-	ok(read_from(buf, strlen(buf), key, &errstr) == -1 &&
+	tap_ok(read_from(buf, strlen(buf), key, &errstr) == -1 &&
 	    errstr != NULL &&
 	    strcmp(errstr, "not a base64 X25519 key") == 0,
 	    "key_read_fd rejects key and a space");
-	ok(read_from("", 0, key, &errstr) == -1 && errstr != NULL &&
+	tap_ok(read_from("", 0, key, &errstr) == -1 && errstr != NULL &&
 	    strcmp(errstr, "empty key file") == 0,
 	    "key_read_fd rejects an empty file");
 	memset(buf, 'A', sizeof(buf));
-	ok(read_from(buf, sizeof(buf), key, &errstr) == -1 &&
+	tap_ok(read_from(buf, sizeof(buf), key, &errstr) == -1 &&
 	    errstr != NULL && strcmp(errstr, "key file too long") == 0,
 	    "key_read_fd rejects a long file");
-	ok(read_from("hello\n", 6, key, &errstr) == -1 && errstr != NULL &&
+	tap_ok(read_from("hello\n", 6, key, &errstr) == -1 && errstr != NULL &&
 	    strcmp(errstr, "not a base64 X25519 key") == 0,
 	    "key_read_fd rejects a short file");
 	memcpy(buf, k, CLAWD_KEY_B64LEN);
 	buf[10] = '\0';
 	buf[CLAWD_KEY_B64LEN] = '\n';
-	ok(read_from(buf, CLAWD_KEY_B64LEN + 1, key, &errstr) == -1 &&
+	tap_ok(read_from(buf, CLAWD_KEY_B64LEN + 1, key, &errstr) == -1 &&
 	    errstr != NULL, "key_read_fd rejects a NUL inside");
 
 	/* A pipe delivers in pieces; short reads must be continued. */
@@ -239,11 +217,11 @@ test_read_fd(void)
 	    write(fds[1], k + 20, strlen(k) - 20) != (ssize_t)strlen(k) - 20)
 		abort();
 	close(fds[1]);
-	ok(key_read_fd(fds[0], key, &errstr) == 0 &&
+	tap_ok(key_read_fd(fds[0], key, &errstr) == 0 &&
 	    memcmp(key, want, sizeof(key)) == 0, "key_read_fd from a pipe");
 	close(fds[0]);
 
-	ok(key_read_fd(-1, key, &errstr) == -1 && errstr != NULL,
+	tap_ok(key_read_fd(-1, key, &errstr) == -1 && errstr != NULL,
 	    "key_read_fd reports a read error");
 }
 
@@ -261,10 +239,10 @@ test_generate(void)
 		    (a[31] & 0x40) == 0)
 			clamped = 0;
 	}
-	ok(clamped, "key_generate clamps (RFC 7748 section 5), 1000 keys");
-	ok(key_generate(a) == 0 && key_generate(b) == 0 &&
+	tap_ok(clamped, "key_generate clamps (RFC 7748 section 5), 1000 keys");
+	tap_ok(key_generate(a) == 0 && key_generate(b) == 0 &&
 	    memcmp(a, b, sizeof(a)) != 0, "key_generate gives distinct keys");
-	ok(key_public(pa, a) == 0 && key_public(pb, b) == 0 &&
+	tap_ok(key_public(pa, a) == 0 && key_public(pb, b) == 0 &&
 	    memcmp(pa, pb, sizeof(pa)) != 0,
 	    "generated keys have distinct public keys");
 }
@@ -277,6 +255,5 @@ main(void)
 	test_reject();
 	test_read_fd();
 	test_generate();
-	printf("1..%d\n", testno);
-	return failed ? 1 : 0;
+	return tap_done();
 }

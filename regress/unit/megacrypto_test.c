@@ -20,48 +20,9 @@
 #include <openssl/evp.h>
 
 #include "megacrypto.h"
+#include "tap.h"
 
 #define BUFMAX	4096
-
-static int	 testno;
-static int	 failed;
-
-static void
-ok(int cond, const char *what)
-{
-	testno++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", testno, what);
-}
-
-/* Hex to bytes; aborts on bad input, which is a bug in the test. */
-static size_t
-unhex(uint8_t *out, size_t cap, const char *s)
-{
-	size_t		 i, n = strlen(s);
-	unsigned int	 b;
-
-	if (n % 2 != 0 || n / 2 > cap)
-		abort();
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			abort();
-		out[i] = b;
-	}
-	return n / 2;
-}
-
-static int
-eqhex(const uint8_t *got, size_t len, const char *want)
-{
-	uint8_t		 buf[BUFMAX];
-
-	if (strlen(want) != 2 * len)
-		return 0;
-	unhex(buf, sizeof(buf), want);
-	return memcmp(got, buf, len) == 0;
-}
 
 /* base64url to bytes with the code under test; aborts on failure. */
 static size_t
@@ -95,7 +56,7 @@ sha256_eqhex(const uint8_t *p, size_t len, const char *want)
 
 	if (EVP_Digest(p, len, h, &hl, EVP_sha256(), NULL) != 1)
 		return 0;
-	return eqhex(h, hl, want);
+	return tap_eqhex(h, hl, want);
 }
 
 /*
@@ -396,9 +357,9 @@ test_b64(void)
 	size_t			 i, n, dn;
 
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-		n = unhex(b, sizeof(b), in[i]);
+		n = tap_unhex(b, sizeof(b), in[i]);
 		snprintf(what, sizeof(what), "base64url vector %zu", i);
-		ok(mc_b64_encode(s, sizeof(s), b, n) == 0 &&
+		tap_ok(mc_b64_encode(s, sizeof(s), b, n) == 0 &&
 		    strcmp(s, want[i]) == 0 && strlen(s) == MC_B64_LEN(n) &&
 		    mc_b64_decode(d, sizeof(d), &dn, s, strlen(s)) == 0 &&
 		    dn == n && memcmp(d, b, n) == 0, what);
@@ -406,12 +367,12 @@ test_b64(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(what, sizeof(what), "base64url refuses \"%s\"",
 		    strchr(bad[i], '\n') != NULL ? "AA\\n" : bad[i]);
-		ok(mc_b64_decode(d, sizeof(d), &dn, bad[i], strlen(bad[i]))
+		tap_ok(mc_b64_decode(d, sizeof(d), &dn, bad[i], strlen(bad[i]))
 		    == -1, what);
 	}
-	ok(mc_b64_decode(d, 2, &dn, "AAAA", 4) == -1,
+	tap_ok(mc_b64_decode(d, 2, &dn, "AAAA", 4) == -1,
 	    "base64url decode refuses a short buffer");
-	ok(mc_b64_encode(s, 4, b, 3) == -1,
+	tap_ok(mc_b64_encode(s, 4, b, 3) == -1,
 	    "base64url encode refuses a short buffer");
 }
 
@@ -421,24 +382,25 @@ test_login_kdf(void)
 	uint8_t		 pk[MC_KEY_LEN], salt[MC_V2_SALT_LEN];
 	char		 uh[MC_UH_MAX];
 
-	ok(mc_v1_password_key(pk, MOCK_PASSWORD, strlen(MOCK_PASSWORD))
-	    == 0 && eqhex(pk, sizeof(pk), MOCK_PK),
+	tap_ok(mc_v1_password_key(pk, MOCK_PASSWORD, strlen(MOCK_PASSWORD))
+	    == 0 && tap_eqhex(pk, sizeof(pk), MOCK_PK),
 	    "v1 password key, mega-mock user");
-	ok(mc_v1_user_hash(uh, pk, MOCK_EMAIL, strlen(MOCK_EMAIL)) == 0 &&
+	tap_ok(mc_v1_user_hash(uh, pk, MOCK_EMAIL, strlen(MOCK_EMAIL)) == 0 &&
 	    strcmp(uh, MOCK_UH) == 0 && strcmp(uh, "jCf2Pc0pLCU") == 0,
 	    "v1 user hash, mega-mock's preloaded jCf2Pc0pLCU");
-	ok(mc_v1_password_key(pk, LONG_PASSWORD, strlen(LONG_PASSWORD))
-	    == 0 && eqhex(pk, sizeof(pk), LONG_PK),
+	tap_ok(mc_v1_password_key(pk, LONG_PASSWORD, strlen(LONG_PASSWORD))
+	    == 0 && tap_eqhex(pk, sizeof(pk), LONG_PK),
 	    "v1 password key, two AES blocks");
-	ok(mc_v1_user_hash(uh, pk, LONG_EMAIL, strlen(LONG_EMAIL)) == 0 &&
+	tap_ok(mc_v1_user_hash(uh, pk, LONG_EMAIL, strlen(LONG_EMAIL)) == 0 &&
 	    strcmp(uh, LONG_UH) == 0, "v1 user hash lower-cases the e-mail");
-	ok(mc_v1_password_key(pk, "", 0) == -1, "v1 refuses empty password");
+	tap_ok(mc_v1_password_key(pk, "", 0) == -1,
+	    "v1 refuses empty password");
 
-	unhex(salt, sizeof(salt), V2_SALT);
-	ok(mc_v2_derive(pk, uh, V2_PASSWORD, strlen(V2_PASSWORD), salt,
-	    sizeof(salt)) == 0 && eqhex(pk, sizeof(pk), V2_PK) &&
+	tap_unhex(salt, sizeof(salt), V2_SALT);
+	tap_ok(mc_v2_derive(pk, uh, V2_PASSWORD, strlen(V2_PASSWORD), salt,
+	    sizeof(salt)) == 0 && tap_eqhex(pk, sizeof(pk), V2_PK) &&
 	    strcmp(uh, V2_UH) == 0, "v2 PBKDF2 key and user hash");
-	ok(mc_v2_derive(pk, uh, V2_PASSWORD, strlen(V2_PASSWORD), salt,
+	tap_ok(mc_v2_derive(pk, uh, V2_PASSWORD, strlen(V2_PASSWORD), salt,
 	    16) == -1, "v2 refuses a short salt");
 }
 
@@ -460,10 +422,10 @@ login(const char *name, const char *email, const char *pw,
 
 	if (salt64 != NULL) {
 		sn = unb64(salt, sizeof(salt), salt64);
-		ok(mc_v2_derive(pk, uh, pw, strlen(pw), salt, sn) == 0 &&
+		tap_ok(mc_v2_derive(pk, uh, pw, strlen(pw), salt, sn) == 0 &&
 		    strcmp(uh, want_uh) == 0, "v2 derivation");
 	} else {
-		ok(mc_v1_password_key(pk, pw, strlen(pw)) == 0 &&
+		tap_ok(mc_v1_password_key(pk, pw, strlen(pw)) == 0 &&
 		    mc_v1_user_hash(uh, pk, email, strlen(email)) == 0 &&
 		    strcmp(uh, want_uh) == 0, "v1 derivation");
 	}
@@ -471,42 +433,42 @@ login(const char *name, const char *email, const char *pw,
 	pn = unb64(privk, sizeof(privk), privk64);
 	cn = unb64(csid, sizeof(csid), csid64);
 	snprintf(what, sizeof(what), "%s: master key", name);
-	ok(mc_master_key(mk, pk, k, kn) == 0 &&
-	    eqhex(mk, sizeof(mk), want_mk), what);
+	tap_ok(mc_master_key(mk, pk, k, kn) == 0 &&
+	    tap_eqhex(mk, sizeof(mk), want_mk), what);
 	snprintf(what, sizeof(what), "%s: RSA key from privk", name);
 	r = mc_rsa_from_privk(mk, privk, pn);
-	ok(r != NULL && mc_rsa_bits(r) == 2048 &&
+	tap_ok(r != NULL && mc_rsa_bits(r) == 2048 &&
 	    (want_e == 0 || mc_rsa_e(r) == want_e), what);
 	if (r == NULL)
 		return;
 	snprintf(what, sizeof(what), "%s: sid from csid", name);
-	ok(mc_sid_from_csid(sid, r, csid, cn, user) == 0 &&
+	tap_ok(mc_sid_from_csid(sid, r, csid, cn, user) == 0 &&
 	    strcmp(sid, want_sid) == 0 && strlen(sid) == MC_SID_LEN, what);
 	if (user != NULL) {
 		snprintf(what, sizeof(what), "%s: wrong user handle refused",
 		    name);
-		ok(mc_sid_from_csid(sid, r, csid, cn, "AAAAAAAAAAA") == -1,
+		tap_ok(mc_sid_from_csid(sid, r, csid, cn, "AAAAAAAAAAA") == -1,
 		    what);
 	}
 	snprintf(what, sizeof(what), "%s: truncated csid refused", name);
-	ok(mc_sid_from_csid(sid, r, csid, cn - 1, NULL) == -1, what);
+	tap_ok(mc_sid_from_csid(sid, r, csid, cn - 1, NULL) == -1, what);
 	csid[0] ^= 1;
 	snprintf(what, sizeof(what), "%s: bad csid MPI length refused", name);
-	ok(mc_sid_from_csid(sid, r, csid, cn, NULL) == -1, what);
+	tap_ok(mc_sid_from_csid(sid, r, csid, cn, NULL) == -1, what);
 	csid[0] ^= 1;
 	mc_rsa_free(r);
 
 	snprintf(what, sizeof(what), "%s: truncated privk refused", name);
-	ok(mc_rsa_from_privk(mk, privk, pn - 16) == NULL, what);
+	tap_ok(mc_rsa_from_privk(mk, privk, pn - 16) == NULL, what);
 	privk[100] ^= 0x40;
 	snprintf(what, sizeof(what), "%s: corrupted privk refused", name);
-	ok(mc_rsa_from_privk(mk, privk, pn) == NULL, what);
+	tap_ok(mc_rsa_from_privk(mk, privk, pn) == NULL, what);
 	privk[100] ^= 0x40;
 	mk[0] ^= 1;
 	snprintf(what, sizeof(what), "%s: privk under a wrong MK refused",
 	    name);
-	ok(mc_rsa_from_privk(mk, privk, pn) == NULL, what);
-	ok(mc_master_key(mk, pk, k, kn - 1) == -1,
+	tap_ok(mc_rsa_from_privk(mk, privk, pn) == NULL, what);
+	tap_ok(mc_master_key(mk, pk, k, kn - 1) == -1,
 	    "master key refuses a short k");
 }
 
@@ -529,17 +491,17 @@ test_tsid(void)
 	uint8_t		 mk[MC_KEY_LEN];
 	char		 sid[MC_SID_LEN + 1], bad[MC_SID_LEN + 1];
 
-	unhex(mk, sizeof(mk), TSID_MK);
-	ok(mc_sid_from_tsid(sid, mk, TSID, strlen(TSID)) == 0 &&
+	tap_unhex(mk, sizeof(mk), TSID_MK);
+	tap_ok(mc_sid_from_tsid(sid, mk, TSID, strlen(TSID)) == 0 &&
 	    strcmp(sid, TSID) == 0, "tsid accepted");
 	strlcpy(bad, TSID, sizeof(bad));
 	bad[50] = bad[50] == 'A' ? 'B' : 'A';
-	ok(mc_sid_from_tsid(sid, mk, bad, strlen(bad)) == -1,
+	tap_ok(mc_sid_from_tsid(sid, mk, bad, strlen(bad)) == -1,
 	    "corrupted tsid refused");
-	ok(mc_sid_from_tsid(sid, mk, TSID, strlen(TSID) - 1) == -1,
+	tap_ok(mc_sid_from_tsid(sid, mk, TSID, strlen(TSID) - 1) == -1,
 	    "truncated tsid refused");
 	mk[3] ^= 1;
-	ok(mc_sid_from_tsid(sid, mk, TSID, strlen(TSID)) == -1,
+	tap_ok(mc_sid_from_tsid(sid, mk, TSID, strlen(TSID)) == -1,
 	    "tsid under a wrong MK refused");
 }
 
@@ -550,25 +512,26 @@ test_node_keys(void)
 	uint8_t		 o[MC_NODEKEY_LEN], a[MC_KEY_LEN], n[MC_NONCE_LEN];
 	uint8_t		 m[MC_MAC_LEN];
 
-	unhex(mk, sizeof(mk), NK_MK);
-	unhex(k, sizeof(k), NK_FILE);
-	unhex(e, sizeof(e), NK_FILE_ENC);
-	ok(mc_node_key_wrap(o, mk, k, sizeof(k)) == 0 &&
+	tap_unhex(mk, sizeof(mk), NK_MK);
+	tap_unhex(k, sizeof(k), NK_FILE);
+	tap_unhex(e, sizeof(e), NK_FILE_ENC);
+	tap_ok(mc_node_key_wrap(o, mk, k, sizeof(k)) == 0 &&
 	    memcmp(o, e, sizeof(e)) == 0, "file node key wrap");
-	ok(mc_node_key_unwrap(o, mk, e, sizeof(e)) == 0 &&
+	tap_ok(mc_node_key_unwrap(o, mk, e, sizeof(e)) == 0 &&
 	    memcmp(o, k, sizeof(k)) == 0, "file node key unwrap");
 	mc_file_key_unpack(a, n, m, k);
-	ok(eqhex(a, sizeof(a), NK_FILE_A) && memcmp(n, k + 16, 8) == 0 &&
-	    memcmp(m, k + 24, 8) == 0, "file key folding: A, N, M");
+	tap_ok(tap_eqhex(a, sizeof(a), NK_FILE_A) &&
+	    memcmp(n, k + 16, 8) == 0 && memcmp(m, k + 24, 8) == 0,
+	    "file key folding: A, N, M");
 	mc_file_key_pack(o, a, n, m);
-	ok(memcmp(o, k, sizeof(k)) == 0, "file key pack inverts unpack");
-	unhex(k, sizeof(k), NK_FOLDER);
-	unhex(e, sizeof(e), NK_FOLDER_ENC);
-	ok(mc_node_key_unwrap(o, mk, e, MC_KEY_LEN) == 0 &&
+	tap_ok(memcmp(o, k, sizeof(k)) == 0, "file key pack inverts unpack");
+	tap_unhex(k, sizeof(k), NK_FOLDER);
+	tap_unhex(e, sizeof(e), NK_FOLDER_ENC);
+	tap_ok(mc_node_key_unwrap(o, mk, e, MC_KEY_LEN) == 0 &&
 	    memcmp(o, k, MC_KEY_LEN) == 0 &&
 	    mc_node_key_wrap(o, mk, k, MC_KEY_LEN) == 0 &&
 	    memcmp(o, e, MC_KEY_LEN) == 0, "folder node key unwrap, wrap");
-	ok(mc_node_key_unwrap(o, mk, e, 24) == -1,
+	tap_ok(mc_node_key_unwrap(o, mk, e, 24) == -1,
 	    "node key of 24 bytes refused");
 }
 
@@ -583,18 +546,18 @@ attr(const char *name, const uint8_t key[MC_KEY_LEN], const char *json,
 
 	wn = unb64(want, sizeof(want), enc64);
 	snprintf(what, sizeof(what), "attributes %s: encrypt", name);
-	ok(mc_attr_encrypt(got, sizeof(got), &gn, key, json, strlen(json))
+	tap_ok(mc_attr_encrypt(got, sizeof(got), &gn, key, json, strlen(json))
 	    == 0 && gn == wn && memcmp(got, want, wn) == 0, what);
 	snprintf(what, sizeof(what), "attributes %s: decrypt", name);
-	ok(mc_attr_decrypt(text, sizeof(text), key, want, wn) == 0 &&
+	tap_ok(mc_attr_decrypt(text, sizeof(text), key, want, wn) == 0 &&
 	    strcmp(text, json) == 0, what);
 	snprintf(what, sizeof(what), "attributes %s: short buffers", name);
-	ok(mc_attr_decrypt(text, strlen(json), key, want, wn) == -1 &&
+	tap_ok(mc_attr_decrypt(text, strlen(json), key, want, wn) == -1 &&
 	    mc_attr_encrypt(got, wn - 1, &gn, key, json, strlen(json))
 	    == -1, what);
 	snprintf(what, sizeof(what), "attributes %s: truncation refused",
 	    name);
-	ok(mc_attr_decrypt(text, sizeof(text), key, want, wn - 1) == -1 &&
+	tap_ok(mc_attr_decrypt(text, sizeof(text), key, want, wn - 1) == -1 &&
 	    mc_attr_decrypt(text, sizeof(text), key, want, 0) == -1 &&
 	    (wn == 16 || mc_attr_decrypt(text, sizeof(text), key, want,
 	    wn - 16) == -1), what);
@@ -602,11 +565,11 @@ attr(const char *name, const uint8_t key[MC_KEY_LEN], const char *json,
 	bad[15] ^= 0x80;
 	snprintf(what, sizeof(what), "attributes %s: wrong key refused",
 	    name);
-	ok(mc_attr_decrypt(text, sizeof(text), bad, want, wn) == -1, what);
+	tap_ok(mc_attr_decrypt(text, sizeof(text), bad, want, wn) == -1, what);
 	want[wn - 1] ^= 1;
 	snprintf(what, sizeof(what), "attributes %s: corruption refused",
 	    name);
-	ok(mc_attr_decrypt(text, sizeof(text), key, want, wn) == -1, what);
+	tap_ok(mc_attr_decrypt(text, sizeof(text), key, want, wn) == -1, what);
 }
 
 static void
@@ -616,14 +579,14 @@ test_attributes(void)
 	uint8_t		 out[64];
 	size_t		 on;
 
-	unhex(k, sizeof(k), NK_FILE);
+	tap_unhex(k, sizeof(k), NK_FILE);
 	mc_file_key_unpack(a, n, m, k);
 	attr("file", a, ATTR_FILE_JSON, ATTR_FILE_ENC);
 	attr("exact block", a, ATTR_EXACT_JSON, ATTR_EXACT_ENC);
-	unhex(k, MC_KEY_LEN, NK_FOLDER);
+	tap_unhex(k, MC_KEY_LEN, NK_FOLDER);
 	attr("folder", k, ATTR_FOLDER_JSON, ATTR_FOLDER_ENC);
 	attr("long, UTF-8", k, ATTR_LONG_JSON, ATTR_LONG_ENC);
-	ok(mc_attr_encrypt(out, sizeof(out), &on, k, "[1]", 3) == -1 &&
+	tap_ok(mc_attr_encrypt(out, sizeof(out), &on, k, "[1]", 3) == -1 &&
 	    mc_attr_encrypt(out, sizeof(out), &on, k, "{\0}", 3) == -1,
 	    "attribute encrypt refuses non-object JSON and NUL");
 }
@@ -638,33 +601,33 @@ file_vector(size_t len, const char *want_k, const char *want_sha,
 	size_t		 i;
 	int		 zero;
 
-	unhex(a, sizeof(a), FILE_A);
-	unhex(n, sizeof(n), FILE_N);
-	unhex(mk, sizeof(mk), want_k);
+	tap_unhex(a, sizeof(a), FILE_A);
+	tap_unhex(n, sizeof(n), FILE_N);
+	tap_unhex(mk, sizeof(mk), want_k);
 	p = pattern(len, 7, 3);
 	if ((c = malloc(len)) == NULL || (d = malloc(len)) == NULL)
 		abort();
 	snprintf(what, sizeof(what), "file %zu bytes: encrypt as megajs",
 	    len);
-	ok(mc_file_encrypt(c, k, p, len, a, n) == 0 &&
+	tap_ok(mc_file_encrypt(c, k, p, len, a, n) == 0 &&
 	    memcmp(k, mk, sizeof(k)) == 0 && sha256_eqhex(c, len, want_sha) &&
-	    (want_ct == NULL || eqhex(c, len, want_ct)), what);
+	    (want_ct == NULL || tap_eqhex(c, len, want_ct)), what);
 	/* The ciphertext equals megajs's: decrypt it with megajs's key. */
 	snprintf(what, sizeof(what), "file %zu bytes: decrypt, MAC ok", len);
-	ok(mc_file_decrypt(d, c, len, mk) == 0 && memcmp(d, p, len) == 0,
+	tap_ok(mc_file_decrypt(d, c, len, mk) == 0 && memcmp(d, p, len) == 0,
 	    what);
 	c[len / 2] ^= 0x01;
 	snprintf(what, sizeof(what), "file %zu bytes: corruption refused",
 	    len);
-	ok(mc_file_decrypt(d, c, len, mk) == -1, what);
+	tap_ok(mc_file_decrypt(d, c, len, mk) == -1, what);
 	for (zero = 1, i = 0; i < len; i++)
 		zero &= d[i] == 0;
-	ok(zero, "nothing unauthenticated is left in the output");
+	tap_ok(zero, "nothing unauthenticated is left in the output");
 	c[len / 2] ^= 0x01;
 	mk[31] ^= 0x01;
 	snprintf(what, sizeof(what), "file %zu bytes: wrong MAC refused",
 	    len);
-	ok(mc_file_decrypt(d, c, len, mk) == -1 &&
+	tap_ok(mc_file_decrypt(d, c, len, mk) == -1 &&
 	    mc_file_decrypt(d, c, len - 1, k) == -1, what);
 	free(p);
 	free(c);
@@ -696,37 +659,38 @@ test_files(void)
 
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
 		good &= mc_chunk_end(chunks[i].off) == chunks[i].end;
-	ok(good, "chunk boundaries (128 KiB steps, then 1 MiB)");
+	tap_ok(good, "chunk boundaries (128 KiB steps, then 1 MiB)");
 
 	file_vector(1000, FILE1000_K, FILE1000_CT_SHA256, FILE1000_CT);
 	file_vector(300000, FILE300000_K, FILE300000_CT_SHA256, NULL);
 	file_vector(500000, FILE500000_K, FILE500000_CT_SHA256, NULL);
 
-	unhex(a, sizeof(a), FILE_A);
-	unhex(n, sizeof(n), FILE_N);
+	tap_unhex(a, sizeof(a), FILE_A);
+	tap_unhex(n, sizeof(n), FILE_N);
 	for (i = 0; i < sizeof(doc) / sizeof(doc[0]); i++) {
 		p = pattern(doc[i].len, 7, 3);
 		/*
 		 * megajs folds an extra empty chunk here, so its MAC
 		 * differs: clawd follows the SDK (docs/megacrypto.md).
 		 */
-		ok(mc_file_mac(m, p, doc[i].len, a, n) == 0 &&
-		    eqhex(m, sizeof(m), doc[i].mac) &&
-		    !eqhex(m, sizeof(m), doc[i].megajs),
+		tap_ok(mc_file_mac(m, p, doc[i].len, a, n) == 0 &&
+		    tap_eqhex(m, sizeof(m), doc[i].mac) &&
+		    !tap_eqhex(m, sizeof(m), doc[i].megajs),
 		    "meta-MAC at a chunk boundary, as the doc says");
 		free(p);
 	}
 
 	/* CTR from an offset matches the same bytes of a whole run. */
 	p = pattern(4096, 7, 3);
-	ok(mc_file_ctr(c, p, 64, a, n, 0) == 0 &&
+	tap_ok(mc_file_ctr(c, p, 64, a, n, 0) == 0 &&
 	    mc_file_ctr(d, p + 2048, 32, a, n, 2048) == 0 &&
 	    mc_file_ctr(p, p, 4096, a, n, 0) == 0 &&
 	    memcmp(c, p, 64) == 0 && memcmp(d, p + 2048, 32) == 0,
 	    "CTR counter from a file offset");
-	ok(mc_file_ctr(c, p, 16, a, n, 8) == -1, "unaligned offset refused");
+	tap_ok(mc_file_ctr(c, p, 16, a, n, 8) == -1,
+	    "unaligned offset refused");
 	free(p);
-	ok(mc_file_new_key(a, n) == 0, "random file key");
+	tap_ok(mc_file_new_key(a, n) == 0, "random file key");
 }
 
 static void
@@ -735,23 +699,23 @@ test_hashcash(void)
 	uint8_t		 tok[MC_HASHCASH_TOKEN_LEN], nonce[4], want[8];
 	size_t		 wn;
 
-	ok(mc_hashcash_threshold(255) == 0x7f000000U &&
+	tap_ok(mc_hashcash_threshold(255) == 0x7f000000U &&
 	    mc_hashcash_threshold(0) == 8 &&
 	    mc_hashcash_threshold(200) == 17U << 24,
 	    "hashcash thresholds");
-	unhex(tok, sizeof(tok), HC_TOKEN);
+	tap_unhex(tok, sizeof(tok), HC_TOKEN);
 	wn = unb64(want, sizeof(want), HC_NONCE255);
-	ok(wn == 4 && mc_hashcash_solve(nonce, tok, 255, 1000) == 0 &&
+	tap_ok(wn == 4 && mc_hashcash_solve(nonce, tok, 255, 1000) == 0 &&
 	    memcmp(nonce, want, 4) == 0 &&
 	    mc_hashcash_check(tok, 255, nonce) == 0,
 	    "hashcash nonce as megajs finds it (e=255)");
-	unhex(tok, sizeof(tok), HC_TOKEN2);
+	tap_unhex(tok, sizeof(tok), HC_TOKEN2);
 	wn = unb64(want, sizeof(want), HC_NONCE200);
-	ok(wn == 4 && mc_hashcash_solve(nonce, tok, 200, 1000) == 0 &&
+	tap_ok(wn == 4 && mc_hashcash_solve(nonce, tok, 200, 1000) == 0 &&
 	    memcmp(nonce, want, 4) == 0 &&
 	    mc_hashcash_check(tok, 200, nonce) == 0,
 	    "hashcash nonce as megajs finds it (e=200)");
-	ok(mc_hashcash_solve(nonce, tok, 0, 2) == -1,
+	tap_ok(mc_hashcash_solve(nonce, tok, 0, 2) == -1,
 	    "hashcash gives up after maxtries");
 }
 
@@ -807,6 +771,5 @@ main(int argc, char *argv[])
 	test_attributes();
 	test_files();
 	test_hashcash();
-	printf("1..%d\n", testno);
-	return failed == 0 ? 0 : 1;
+	return tap_done();
 }

@@ -17,9 +17,7 @@
 
 #include "wgproto.h"
 #include "noise.h"
-
-static int	 testno;
-static int	 failed;
+#include "tap.h"
 
 /* Both ends of a pair of peers: a and b, each with the other's remote. */
 struct peers {
@@ -27,15 +25,6 @@ struct peers {
 	struct noise_remote	 a_b;	/* a's view of b */
 	struct noise_remote	 b_a;	/* b's view of a */
 };
-
-static void
-ok(int cond, const char *what)
-{
-	testno++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", testno, what);
-}
 
 static void
 fill(uint8_t *p, size_t len, uint8_t first)
@@ -175,28 +164,28 @@ test_full(void)
 	uint8_t			 psk[WGC_KEY_LEN];
 
 	setup(&p, NULL, NULL);
-	ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 1000, &ki, &kr) == 0,
+	tap_ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 1000, &ki, &kr) == 0,
 	    "handshake a -> b, no psk");
-	ok(transport(&ki, &kr) == 0 && transport(&kr, &ki) == 0,
+	tap_ok(transport(&ki, &kr) == 0 && transport(&kr, &ki) == 0,
 	    "transport keys both ways, no psk");
-	ok(handshake(&p.b, &p.b_a, &p.a, &p.a_b, 1000, &ki, &kr) == 0,
+	tap_ok(handshake(&p.b, &p.b_a, &p.a, &p.a_b, 1000, &ki, &kr) == 0,
 	    "handshake b -> a, no psk");
-	ok(transport(&ki, &kr) == 0 && transport(&kr, &ki) == 0,
+	tap_ok(transport(&ki, &kr) == 0 && transport(&kr, &ki) == 0,
 	    "transport keys b -> a");
 
 	fill(psk, sizeof(psk), 0x99);
 	setup(&p, psk, psk);
-	ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 1000, &ki, &kr) == 0,
+	tap_ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 1000, &ki, &kr) == 0,
 	    "handshake a -> b, psk");
-	ok(transport(&ki, &kr) == 0 && transport(&kr, &ki) == 0,
+	tap_ok(transport(&ki, &kr) == 0 && transport(&kr, &ki) == 0,
 	    "transport keys, psk");
-	ok(handshake(&p.b, &p.b_a, &p.a, &p.a_b, 1000, &ki, &kr) == 0,
+	tap_ok(handshake(&p.b, &p.b_a, &p.a, &p.a_b, 1000, &ki, &kr) == 0,
 	    "handshake b -> a, psk");
-	ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 1001, &ki, &kr) == 0,
+	tap_ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 1001, &ki, &kr) == 0,
 	    "second handshake, later timestamp");
 	noise_keypair_clear(&ki);
 	noise_keypair_clear(&kr);
-	ok(allzero(&ki, sizeof(ki)), "keypair cleared");
+	tap_ok(allzero(&ki, sizeof(ki)), "keypair cleared");
 }
 
 static void
@@ -210,15 +199,15 @@ test_deterministic(void)
 	setup(&p, NULL, NULL);
 	wgc_tai64n(ts, 5, 6);
 	fill(e, sizeof(e), 0x33);
-	ok(noise_create_initiation(&p.a, &p.a_b, &h1, 9, ts, e, &m1) == 0 &&
+	tap_ok(noise_create_initiation(&p.a, &p.a_b, &h1, 9, ts, e, &m1) == 0 &&
 	    noise_create_initiation(&p.a, &p.a_b, &h2, 9, ts, e, &m2) == 0 &&
 	    memcmp(&m1, &m2, sizeof(m1)) == 0 &&
 	    memcmp(&h1, &h2, sizeof(h1)) == 0,
 	    "a given ephemeral gives the same initiation");
-	ok(noise_create_initiation(&p.a, &p.a_b, &h2, 9, ts, NULL, &m2) == 0 &&
-	    memcmp(m1.ephemeral, m2.ephemeral, WGC_KEY_LEN) != 0,
+	tap_ok(noise_create_initiation(&p.a, &p.a_b, &h2, 9, ts, NULL,
+	    &m2) == 0 && memcmp(m1.ephemeral, m2.ephemeral, WGC_KEY_LEN) != 0,
 	    "random ephemerals differ");
-	ok(m1.type == htole32(1) && m1.sender == htole32(9),
+	tap_ok(m1.type == htole32(1) && m1.sender == htole32(9),
 	    "initiation header little-endian");
 }
 
@@ -240,25 +229,25 @@ test_replay(void)
 	if (noise_create_initiation(&p.a, &p.a_b, &hi, 1, ts, NULL,
 	    &old) == -1)
 		abort();
-	ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
 	    &found) == 0, "fresh initiation accepted");
 
 	memset(&saved, 0xee, sizeof(saved));
 	hr = saved;
 	found = NULL;
 	before = p.b_a;
-	ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
 	    &found) == -1 && found == NULL &&
 	    memcmp(&hr, &saved, sizeof(hr)) == 0 &&
 	    memcmp(&before, &p.b_a, sizeof(before)) == 0,
 	    "replayed initiation refused, nothing changed");
-	ok(noise_consume_initiation(&p.b, &old, lookup_one, &p.b_a, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &old, lookup_one, &p.b_a, &hr,
 	    &found) == -1 && memcmp(&before, &p.b_a, sizeof(before)) == 0,
 	    "older timestamp refused");
 	wgc_tai64n(ts, 2000, 101);
 	if (noise_create_initiation(&p.a, &p.a_b, &hi, 1, ts, NULL, &m) == -1)
 		abort();
-	ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
 	    &found) == 0 && memcmp(p.b_a.last_ts, ts, sizeof(ts)) == 0,
 	    "newer timestamp accepted, last_ts advanced");
 
@@ -268,11 +257,11 @@ test_replay(void)
 	hr = saved;
 	found = NULL;
 	before = p.b_a;
-	ok(noise_consume_initiation(&p.b, &m, lookup_none, NULL, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &m, lookup_none, NULL, &hr,
 	    &found) == -1 && found == NULL &&
 	    memcmp(&hr, &saved, sizeof(hr)) == 0,
 	    "unknown initiator refused");
-	ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hr,
 	    &found) == 0, "same initiation then accepted by its peer");
 }
 
@@ -352,15 +341,15 @@ test_flips(void)
 	if (noise_create_initiation(&p.a, &p.a_b, &hi, 42, ts, NULL,
 	    &init) == -1)
 		abort();
-	ok(flip_initiation(&p, &init, FIELD(wg_msg_initiation, type)) == 0,
+	tap_ok(flip_initiation(&p, &init, FIELD(wg_msg_initiation, type)) == 0,
 	    "initiation: every bit flip of type refused");
-	ok(flip_initiation(&p, &init,
+	tap_ok(flip_initiation(&p, &init,
 	    FIELD(wg_msg_initiation, ephemeral)) == 0,
 	    "initiation: every bit flip of ephemeral refused");
-	ok(flip_initiation(&p, &init,
+	tap_ok(flip_initiation(&p, &init,
 	    FIELD(wg_msg_initiation, enc_static)) == 0,
 	    "initiation: every bit flip of static refused");
-	ok(flip_initiation(&p, &init,
+	tap_ok(flip_initiation(&p, &init,
 	    FIELD(wg_msg_initiation, enc_timestamp)) == 0,
 	    "initiation: every bit flip of timestamp refused");
 	if (noise_consume_initiation(&p.b, &init, lookup_one, &p.b_a, &hr,
@@ -375,22 +364,22 @@ test_flips(void)
 		abort();
 	m.sender ^= htole32(0x100);
 	m.macs.mac1[0] ^= 1;
-	ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hother,
+	tap_ok(noise_consume_initiation(&p.b, &m, lookup_one, &p.b_a, &hother,
 	    &found) == 0 && hother.remote_index == (42 ^ 0x100),
 	    "initiation: sender and macs are not Noise's to check");
 	hsave = hi;
-	ok(flip_response(&p, &hi, &resp, FIELD(wg_msg_response, type)) == 0,
+	tap_ok(flip_response(&p, &hi, &resp, FIELD(wg_msg_response, type)) == 0,
 	    "response: every bit flip of type refused");
-	ok(flip_response(&p, &hi, &resp,
+	tap_ok(flip_response(&p, &hi, &resp,
 	    FIELD(wg_msg_response, receiver)) == 0,
 	    "response: every bit flip of receiver refused");
-	ok(flip_response(&p, &hi, &resp,
+	tap_ok(flip_response(&p, &hi, &resp,
 	    FIELD(wg_msg_response, ephemeral)) == 0,
 	    "response: every bit flip of ephemeral refused");
-	ok(flip_response(&p, &hi, &resp,
+	tap_ok(flip_response(&p, &hi, &resp,
 	    FIELD(wg_msg_response, enc_empty)) == 0,
 	    "response: every bit flip of empty refused");
-	ok(memcmp(&hi, &hsave, sizeof(hi)) == 0 &&
+	tap_ok(memcmp(&hi, &hsave, sizeof(hi)) == 0 &&
 	    noise_consume_response(&p.a, &p.a_b, &hi, &resp, &ki) == 0 &&
 	    memcmp(ki.send, kr.recv, WGC_KEY_LEN) == 0 &&
 	    ki.remote_index == 43,
@@ -423,44 +412,44 @@ test_wrong(void)
 	    noise_create_response(&p.b_a, &hr, 5, NULL, &resp, &kr) == -1)
 		abort();
 	saved = h1;
-	ok(noise_consume_response(&p.a, &p.a_b, &h1, &resp, &ki) == -1 &&
+	tap_ok(noise_consume_response(&p.a, &p.a_b, &h1, &resp, &ki) == -1 &&
 	    memcmp(&h1, &saved, sizeof(h1)) == 0,
 	    "response to another handshake refused (index)");
 	h1.local_index = 2;
-	ok(noise_consume_response(&p.a, &p.a_b, &h1, &resp, &ki) == -1,
+	tap_ok(noise_consume_response(&p.a, &p.a_b, &h1, &resp, &ki) == -1,
 	    "response to another handshake refused (same index)");
-	ok(noise_consume_response(&p.a, &p.a_b, &h2, &resp, &ki) == 0,
+	tap_ok(noise_consume_response(&p.a, &p.a_b, &h2, &resp, &ki) == 0,
 	    "response to its own handshake accepted");
-	ok(noise_consume_response(&p.a, &p.a_b, &h2, &resp, &ki) == -1,
+	tap_ok(noise_consume_response(&p.a, &p.a_b, &h2, &resp, &ki) == -1,
 	    "spent handshake refuses a second response");
 
 	memset(&none, 0, sizeof(none));
-	ok(noise_create_response(&p.b_a, &none, 5, NULL, &resp, &kr) == -1,
+	tap_ok(noise_create_response(&p.b_a, &none, 5, NULL, &resp, &kr) == -1,
 	    "response refused without a consumed initiation");
-	ok(noise_create_response(&p.a_b, &h1, 5, NULL, &resp, &kr) == -1,
+	tap_ok(noise_create_response(&p.a_b, &h1, 5, NULL, &resp, &kr) == -1,
 	    "initiator's handshake cannot make a response");
 	wgc_tai64n(ts, 4001, 0);
 	if (noise_create_initiation(&p.a, &p.a_b, &h1, 1, ts, NULL,
 	    &m1) == -1 || noise_consume_initiation(&p.b, &m1, lookup_one,
 	    &p.b_a, &hr, &found) == -1)
 		abort();
-	ok(noise_consume_response(&p.a, &p.a_b, &hr, &resp, &ki) == -1,
+	tap_ok(noise_consume_response(&p.a, &p.a_b, &hr, &resp, &ki) == -1,
 	    "responder's handshake cannot consume a response");
 
 	/* Mismatched psk: the initiation passes, the response cannot. */
 	fill(psk, sizeof(psk), 0x21);
 	setup(&p, psk, NULL);
-	ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 10, &ki, &kr) == -1,
+	tap_ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 10, &ki, &kr) == -1,
 	    "psk on one side only fails");
 	memcpy(psk2, psk, sizeof(psk2));
 	psk2[31] ^= 0x80;
 	setup(&p, psk, psk2);
-	ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 10, &ki, &kr) == -1,
+	tap_ok(handshake(&p.a, &p.a_b, &p.b, &p.b_a, 10, &ki, &kr) == -1,
 	    "different psks fail");
 
 	/* Low-order points: the DH is refused. */
 	memset(zero, 0, sizeof(zero));
-	ok(noise_remote_init(&p.a_b, &p.a, zero, NULL) == -1,
+	tap_ok(noise_remote_init(&p.a_b, &p.a, zero, NULL) == -1,
 	    "low-order static key refused");
 	setup(&p, NULL, NULL);
 	wgc_tai64n(ts, 4002, 0);
@@ -468,10 +457,10 @@ test_wrong(void)
 	    &m1) == -1)
 		abort();
 	memset(m1.ephemeral, 0, sizeof(m1.ephemeral));
-	ok(noise_consume_initiation(&p.b, &m1, lookup_one, &p.b_a, &hr,
+	tap_ok(noise_consume_initiation(&p.b, &m1, lookup_one, &p.b_a, &hr,
 	    &found) == -1, "low-order ephemeral refused");
 	noise_handshake_clear(&h1);
-	ok(allzero(&h1, sizeof(h1)) && h1.state == NOISE_HS_NONE,
+	tap_ok(allzero(&h1, sizeof(h1)) && h1.state == NOISE_HS_NONE,
 	    "handshake cleared");
 }
 
@@ -487,6 +476,5 @@ main(void)
 	test_replay();
 	test_flips();
 	test_wrong();
-	printf("1..%d\n", testno);
-	return failed == 0 ? 0 : 1;
+	return tap_done();
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "offload.h"
+#include "tap.h"
 
 #define T_FIN		0x01
 #define T_SYN		0x02
@@ -31,22 +32,9 @@
 #define T_CWR		0x80
 #define MAXP		128
 
-static int	 ntest, nfail;
 static uint64_t	 rng;
 static uint16_t	 ipid = 0x4000;
 static uint32_t	 tso_seq;	/* if set, the next tso_case()'s seq */
-
-static void
-ok(int cond, const char *what)
-{
-	ntest++;
-	if (cond)
-		printf("ok %d - %s\n", ntest, what);
-	else {
-		printf("not ok %d - %s\n", ntest, what);
-		nfail++;
-	}
-}
 
 /* xorshift64*: reproducible runs from the seed printed at the start */
 static uint32_t
@@ -338,20 +326,20 @@ test_csum(void)
 	uint32_t		 init;
 	int			 bad;
 
-	ok(csum_fold(csum_partial(ex, 8, 0)) == 0xffff - 0xddf2,
+	tap_ok(csum_fold(csum_partial(ex, 8, 0)) == 0xffff - 0xddf2,
 	    "csum: RFC 1071 example folds to ~0xddf2");
-	ok(csum_fold(csum_partial(ex, 0, 0)) == 0xffff,
+	tap_ok(csum_fold(csum_partial(ex, 0, 0)) == 0xffff,
 	    "csum: empty buffer");
-	ok(csum_fold(csum_partial(ex, 1, 0x1234)) == 0xffff - 0x1234,
+	tap_ok(csum_fold(csum_partial(ex, 1, 0x1234)) == 0xffff - 0x1234,
 	    "csum: single zero byte keeps the initial sum");
-	ok(csum_fold(csum_partial(ex + 2, 1, 0)) == 0xffff - 0xf200,
+	tap_ok(csum_fold(csum_partial(ex + 2, 1, 0)) == 0xffff - 0xf200,
 	    "csum: odd byte is the high half of a word");
 
 	memset(big, 0xff, sizeof(big));
-	ok(csum_fold(csum_partial(big, sizeof(big), 0)) ==
+	tap_ok(csum_fold(csum_partial(big, sizeof(big), 0)) ==
 	    ref_csum(big, sizeof(big), 0),
 	    "csum: all ones, 4096 bytes");
-	ok(csum_fold(csum_partial(big, sizeof(big), 0xffffffff)) ==
+	tap_ok(csum_fold(csum_partial(big, sizeof(big), 0xffffffff)) ==
 	    ref_csum(big, sizeof(big), 0xffffffff),
 	    "csum: all ones with an all-ones initial sum");
 
@@ -384,9 +372,9 @@ test_csum(void)
 		}
 		free(buf);
 	}
-	ok(bad == 0, "csum: 3000 random buffers, odd and even lengths, "
+	tap_ok(bad == 0, "csum: 3000 random buffers, odd and even lengths, "
 	    "random initial sums, chained and unaligned");
-	ok(csum_fold(0) == 0xffff && csum_fold(0xffff) == 0 &&
+	tap_ok(csum_fold(0) == 0xffff && csum_fold(0xffff) == 0 &&
 	    csum_fold(0x1fffe) == 0 && csum_fold(0xffffffff) == 0,
 	    "csum_fold: carries folded twice");
 }
@@ -524,7 +512,7 @@ tso_case(int v6, size_t optlen, size_t paylen, size_t mss, uint8_t flags,
 	snprintf(what, sizeof(what), "tso: IPv%d opt %zu payload %zu "
 	    "mss %zu flags 0x%02x%s%s%s", v6 ? 6 : 4, optlen, paylen, mss,
 	    flags, ecn ? " ecn" : "", why ? ": " : "", why ? why : "");
-	ok(why == NULL, what);
+	tap_ok(why == NULL, what);
 	if (n > 0)
 		freesegs(segs, (size_t)n);
 	free(segs);
@@ -596,7 +584,7 @@ test_nogso(void)
 		    (v6 || ip4_valid(out)) &&
 		    tso_next(&it, out, len) == 0 &&
 		    tso_next(&it, out, len) == 0;
-		ok(okay, v6 ? "no gso: IPv6 TCP with NEEDS_CSUM completed" :
+		tap_ok(okay, v6 ? "no gso: IPv6 TCP with NEEDS_CSUM completed" :
 		    "no gso: IPv4 TCP with NEEDS_CSUM completed");
 		free(pkt);
 		free(out);
@@ -634,7 +622,7 @@ test_nogso(void)
 		    tso_next(&it, out, ulen) == (ssize_t)ulen &&
 		    ref_sum(out + 20, ulen - 20, ref_sum(ph, 12, 0)) ==
 		    0xffff;
-		ok(okay, "no gso: IPv4 UDP odd length with NEEDS_CSUM "
+		tap_ok(okay, "no gso: IPv4 UDP odd length with NEEDS_CSUM "
 		    "completed");
 		free(out);
 	}
@@ -668,7 +656,7 @@ test_nogso(void)
 		free(out);
 		pkt = orig = out = NULL;
 	}
-	ok(okay, "no gso, no NEEDS_CSUM: packets pass unchanged");
+	tap_ok(okay, "no gso, no NEEDS_CSUM: packets pass unchanged");
 	free(pkt);
 	free(orig);
 	free(out);
@@ -888,7 +876,7 @@ gro_check(const char *name, struct plist *l, const size_t *want)
 	}
 	snprintf(what, sizeof(what), "gro: %s%s%s", name, why ? ": " : "",
 	    why ? why : "");
-	ok(why == NULL, what);
+	tap_ok(why == NULL, what);
 	freesegs(orig, l->n);
 	pfree(l);
 }
@@ -917,7 +905,7 @@ roundtrip(int v6, size_t optlen, size_t paylen, size_t mss, uint8_t flags,
 	snprintf(what, sizeof(what), "round trip IPv%d opt %zu payload %zu "
 	    "mss %zu flags 0x%02x", v6 ? 6 : 4, optlen, paylen, mss, flags);
 	if (n <= 0)
-		ok(0, what);
+		tap_ok(0, what);
 	else {
 		l.n = (size_t)n;
 		gro_check(what, &l, want);
@@ -1233,10 +1221,11 @@ test_gro_nomerge(void)
 			pk[i].len = l.len[i];
 		}
 		ng = gro_plan(pk, 6, gr, 2);
-		ok(ng == 2 && gr[0].first == 0 && gr[0].count == 2 &&
+		tap_ok(ng == 2 && gr[0].first == 0 && gr[0].count == 2 &&
 		    gr[1].first == 2 && gr[1].count == 2,
 		    "gro: stops at ngroups");
-		ok(gro_plan(pk, 0, gr, 2) == 0 && gro_plan(pk, 6, gr, 0) == 0,
+		tap_ok(gro_plan(pk, 0, gr, 2) == 0 &&
+		    gro_plan(pk, 6, gr, 0) == 0,
 		    "gro: no packets, no groups");
 		pfree(&l);
 	}
@@ -1311,13 +1300,13 @@ test_malformed(void)
 		}
 		snprintf(what, sizeof(what), "malformed IPv%d: truncated "
 		    "headers rejected", v6 ? 6 : 4);
-		ok(good && allrej, what);
+		tap_ok(good && allrej, what);
 
 		/* truncated payload: the IP length no longer matches */
 		good = tso_try(&vh, pkt, len - 1001, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: packet "
 		    "shorter than its IP length rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 
 		q = dup(pkt, len);
 		if (v6)
@@ -1329,7 +1318,7 @@ test_malformed(void)
 		good = tso_try(&vh, q, len, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: packet "
 		    "longer than its IP length rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 		free(q);
 
 		q = dup(pkt, len);
@@ -1339,12 +1328,12 @@ test_malformed(void)
 		good &= tso_try(&vh, q, len, 2000, &rej, 0) && rej;
 		snprintf(what, sizeof(what), "malformed IPv%d: doff < 5 "
 		    "rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 		q[iph + 12] = 15 << 4;
 		good = tso_try(&vh, q, hlen + 10, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: doff past the "
 		    "end rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 		free(q);
 
 		v = vh;
@@ -1352,7 +1341,7 @@ test_malformed(void)
 		good = tso_try(&v, pkt, len, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: gso_size 0 "
 		    "rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 
 		v = vh;
 		v.gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV4 :
@@ -1364,7 +1353,7 @@ test_malformed(void)
 		good &= tso_try(&v, pkt, len, 2000, &rej, 0) && rej;
 		snprintf(what, sizeof(what), "malformed IPv%d: wrong "
 		    "gso_type rejected", v6 ? 6 : 4);
-		ok(good, what);
+		tap_ok(good, what);
 
 		q = dup(pkt, len);
 		q[v6 ? 6 : 9] = 17;
@@ -1373,12 +1362,12 @@ test_malformed(void)
 		good = tso_try(&vh, q, len, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: not TCP "
 		    "rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 		q[0] = (q[0] & 0x0f) | 0x50;
 		good = tso_try(&vh, q, len, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: IP version 5 "
 		    "rejected", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 		free(q);
 
 		/*
@@ -1391,12 +1380,12 @@ test_malformed(void)
 		good = tso_try(&v, pkt, len, 2000, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: csum_start "
 		    "and hdr_len beyond the packet", v6 ? 6 : 4);
-		ok(good, what);
+		tap_ok(good, what);
 
 		good = tso_try(&vh, pkt, len, hlen + 999, &rej, 0);
 		snprintf(what, sizeof(what), "malformed IPv%d: output buffer "
 		    "too small is an error", v6 ? 6 : 4);
-		ok(good && rej, what);
+		tap_ok(good && rej, what);
 	}
 
 	/* IPv4 header length field */
@@ -1408,7 +1397,7 @@ test_malformed(void)
 	good = tso_try(&vh, q, len, 2000, &rej, 0) && rej;
 	q[0] = 0x4f;
 	good &= tso_try(&vh, q, 70, 2000, &rej, 0) && rej;
-	ok(good && rej, "malformed IPv4: IHL < 5 or past the end rejected");
+	tap_ok(good && rej, "malformed IPv4: IHL < 5 or past the end rejected");
 	free(q);
 
 	/* no GSO, NEEDS_CSUM pointing outside the packet */
@@ -1424,11 +1413,11 @@ test_malformed(void)
 	v.csum_offset = 0xffff;
 	good &= tso_try(&v, pkt, len, 2000, &rej, 0) && rej;
 	good &= tso_try(&v, pkt, 0, 2000, &rej, 0) && rej;
-	ok(good, "malformed: NEEDS_CSUM outside the packet rejected");
+	tap_ok(good, "malformed: NEEDS_CSUM outside the packet rejected");
 	v.csum_start = 20;
 	v.csum_offset = (uint16_t)(len - 22);
 	good = tso_try(&v, pkt, len, len, &rej, 0) && !rej;
-	ok(good, "NEEDS_CSUM: checksum in the last two bytes accepted");
+	tap_ok(good, "NEEDS_CSUM: checksum in the last two bytes accepted");
 
 	/* random damage to good packets and random headers */
 	good = 1;
@@ -1457,7 +1446,7 @@ test_malformed(void)
 		}
 		good &= tso_try(&vh, pkt, len, 1 + rndn(2200), &rej, 0);
 	}
-	ok(good, "malformed: 3000 damaged packets, outputs within bounds");
+	tap_ok(good, "malformed: 3000 damaged packets, outputs within bounds");
 	free(pkt);
 }
 
@@ -1484,6 +1473,5 @@ main(int argc, char *argv[])
 	test_gro_nomerge();
 	test_malformed();
 
-	printf("1..%d\n", ntest);
-	return nfail == 0 ? 0 : 1;
+	return tap_done();
 }

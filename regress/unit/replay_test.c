@@ -9,20 +9,7 @@
 #include <string.h>
 
 #include "replay.h"
-
-static int	 ntest, nfail;
-
-static void
-ok(int cond, const char *what)
-{
-	ntest++;
-	if (cond)
-		printf("ok %d - %s\n", ntest, what);
-	else {
-		printf("not ok %d - %s\n", ntest, what);
-		nfail++;
-	}
-}
+#include "tap.h"
 
 /* check, then update, as the receive path does after decryption */
 static int
@@ -122,44 +109,44 @@ main(void)
 	good = 1;
 	for (c = 0; c < 10000; c++)
 		good &= accept(&r, c);
-	ok(good, "10000 in-order counters accepted");
+	tap_ok(good, "10000 in-order counters accepted");
 
 	good = 1;
 	for (c = 0; c < 10000; c++)
 		good &= replay_check(&r, c) == -1;
-	ok(good, "every one of them refused again");
+	tap_ok(good, "every one of them refused again");
 
 	replay_init(&r);
-	ok(accept(&r, 0), "counter 0 first");
-	ok(!accept(&r, 0), "counter 0 twice refused");
-	ok(accept(&r, 100) && accept(&r, 50) && accept(&r, 99) &&
+	tap_ok(accept(&r, 0), "counter 0 first");
+	tap_ok(!accept(&r, 0), "counter 0 twice refused");
+	tap_ok(accept(&r, 100) && accept(&r, 50) && accept(&r, 99) &&
 	    accept(&r, 1), "out of order within the window");
-	ok(!accept(&r, 50) && !accept(&r, 100) && !accept(&r, 1),
+	tap_ok(!accept(&r, 50) && !accept(&r, 100) && !accept(&r, 1),
 	    "out-of-order duplicates refused");
-	ok(replay_check(&r, 101) == 0 && replay_check(&r, 101) == 0,
+	tap_ok(replay_check(&r, 101) == 0 && replay_check(&r, 101) == 0,
 	    "check alone changes nothing");
-	ok(replay_update(&r, 101) == 0 && replay_update(&r, 101) == -1,
+	tap_ok(replay_update(&r, 101) == 0 && replay_update(&r, 101) == -1,
 	    "second update of one counter refused (race after check)");
 
 	replay_init(&r);
-	ok(accept(&r, 5000), "jump from nothing to 5000");
-	ok(accept(&r, 5000 - REPLAY_WINDOW_USABLE + 1),
+	tap_ok(accept(&r, 5000), "jump from nothing to 5000");
+	tap_ok(accept(&r, 5000 - REPLAY_WINDOW_USABLE + 1),
 	    "oldest counter inside the window");
-	ok(!accept(&r, 5000 - REPLAY_WINDOW_USABLE),
+	tap_ok(!accept(&r, 5000 - REPLAY_WINDOW_USABLE),
 	    "first counter outside the window");
-	ok(!accept(&r, 0), "far too old");
-	ok(accept(&r, 4000) && !accept(&r, 4000), "inside, then duplicate");
+	tap_ok(!accept(&r, 0), "far too old");
+	tap_ok(accept(&r, 4000) && !accept(&r, 4000), "inside, then duplicate");
 
 	/* big jump: everything before it is forgotten, nothing aliased */
-	ok(accept(&r, 1000000), "jump of a million");
+	tap_ok(accept(&r, 1000000), "jump of a million");
 	good = 1;
 	for (c = 1000000 - REPLAY_WINDOW_USABLE + 1; c < 1000000; c++)
 		good &= accept(&r, c);
-	ok(good, "whole window behind the jump accepted once");
+	tap_ok(good, "whole window behind the jump accepted once");
 	good = 1;
 	for (c = 1000000 - REPLAY_WINDOW_USABLE + 1; c <= 1000000; c++)
 		good &= !accept(&r, c);
-	ok(good, "and refused the second time");
+	tap_ok(good, "and refused the second time");
 
 	/* wrap: walk the ring several turns with holes, then fill them */
 	replay_init(&r);
@@ -172,7 +159,7 @@ main(void)
 	for (c = 20 * WG_REPLAY_WINDOW - REPLAY_WINDOW_USABLE;
 	    c < 20 * WG_REPLAY_WINDOW; c++)
 		good &= !accept(&r, c);
-	ok(good, "twenty turns of the ring, holes filled once");
+	tap_ok(good, "twenty turns of the ring, holes filled once");
 
 	/* a jump of exactly one ring, and of a ring plus a word */
 	replay_init(&r);
@@ -182,24 +169,25 @@ main(void)
 	good &= accept(&r, 64 + WG_REPLAY_WINDOW) &&
 	    accept(&r, 127 + 2 * WG_REPLAY_WINDOW) &&
 	    accept(&r, 128 + 2 * WG_REPLAY_WINDOW - REPLAY_WINDOW_USABLE);
-	ok(good, "jumps of a ring and more: no stale bits");
+	tap_ok(good, "jumps of a ring and more: no stale bits");
 
 	/* the reject limit */
 	lim = WG_REJECT_AFTER_MESSAGES;
 	replay_init(&r);
-	ok(accept(&r, lim - 2) && accept(&r, lim - 1),
+	tap_ok(accept(&r, lim - 2) && accept(&r, lim - 1),
 	    "last two counters below the limit");
-	ok(!accept(&r, lim) && !accept(&r, lim + 1) && !accept(&r, UINT64_MAX),
+	tap_ok(!accept(&r, lim) && !accept(&r, lim + 1) &&
+	    !accept(&r, UINT64_MAX),
 	    "counters at and beyond REJECT_AFTER_MESSAGES refused");
-	ok(accept(&r, lim - 3), "still accepts behind the top");
+	tap_ok(accept(&r, lim - 3), "still accepts behind the top");
 	replay_init(&r);
-	ok(replay_check(&r, UINT64_MAX) == -1 &&
+	tap_ok(replay_check(&r, UINT64_MAX) == -1 &&
 	    replay_update(&r, UINT64_MAX) == -1, "UINT64_MAX on empty window");
 
 	good = 1;
 	for (i = 0; i < 10; i++)
 		good &= random_stream(i & 1);
-	ok(good, "random streams match the model");
+	tap_ok(good, "random streams match the model");
 
 	/* random single jumps anywhere in the counter space */
 	good = 1;
@@ -210,7 +198,7 @@ main(void)
 		if (c < lim && c > 0)
 			good &= accept(&r, c - 1) && !accept(&r, c);
 	}
-	ok(good, "random counters across the whole space");
+	tap_ok(good, "random counters across the whole space");
 
-	return nfail != 0;
+	return tap_done();
 }

@@ -15,18 +15,7 @@
 #include <string.h>
 
 #include "stun.h"
-
-static int	 ntest;
-static int	 nfail;
-
-static void
-check(int ok, const char *what)
-{
-	ntest++;
-	if (!ok)
-		nfail++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", ntest, what);
-}
+#include "tap.h"
 
 /* RFC 5769 section 2.1: sample request (ICE, with MESSAGE-INTEGRITY). */
 static const uint8_t rfc5769_req[] = {
@@ -132,48 +121,48 @@ test_vectors(void)
 	struct stun_msg	 m;
 	uint8_t		 buf[sizeof(rfc5769_req)];
 
-	check(stun_crc32((const uint8_t *)"123456789", 9) == 0xcbf43926,
+	tap_ok(stun_crc32((const uint8_t *)"123456789", 9) == 0xcbf43926,
 	    "crc32 check value");
 
-	check(stun_is_message(rfc5769_req, sizeof(rfc5769_req)),
+	tap_ok(stun_is_message(rfc5769_req, sizeof(rfc5769_req)),
 	    "rfc5769 2.1 is a STUN message");
-	check(stun_parse(rfc5769_req, sizeof(rfc5769_req), &m) == 0,
+	tap_ok(stun_parse(rfc5769_req, sizeof(rfc5769_req), &m) == 0,
 	    "rfc5769 2.1 parses");
-	check(m.class == STUN_CLASS_REQUEST &&
+	tap_ok(m.class == STUN_CLASS_REQUEST &&
 	    m.method == STUN_METHOD_BINDING, "rfc5769 2.1 binding request");
-	check(memcmp(m.tid, rfc5769_tid, STUN_TID_LEN) == 0,
+	tap_ok(memcmp(m.tid, rfc5769_tid, STUN_TID_LEN) == 0,
 	    "rfc5769 2.1 transaction id");
-	check((m.have & STUN_HAVE_FINGERPRINT) &&
+	tap_ok((m.have & STUN_HAVE_FINGERPRINT) &&
 	    (m.have & STUN_HAVE_INTEGRITY), "rfc5769 2.1 fingerprint ok");
-	check(strcmp(m.software, "STUN test client") == 0,
+	tap_ok(strcmp(m.software, "STUN test client") == 0,
 	    "rfc5769 2.1 software");
 	/* PRIORITY (0x0024) is an ICE attribute we do not know. */
-	check(m.nunknown == 1 && m.unknown[0] == 0x0024,
+	tap_ok(m.nunknown == 1 && m.unknown[0] == 0x0024,
 	    "rfc5769 2.1 unknown comprehension-required noted");
 
 	memcpy(buf, rfc5769_req, sizeof(buf));
 	buf[sizeof(buf) - 1] ^= 0x01;
-	check(stun_parse(buf, sizeof(buf), &m) == -1,
+	tap_ok(stun_parse(buf, sizeof(buf), &m) == -1,
 	    "rfc5769 2.1 corrupted fingerprint rejected");
 	memcpy(buf, rfc5769_req, sizeof(buf));
 	buf[30] ^= 0x20;		/* inside SOFTWARE */
-	check(stun_parse(buf, sizeof(buf), &m) == -1,
+	tap_ok(stun_parse(buf, sizeof(buf), &m) == -1,
 	    "rfc5769 2.1 corrupted body rejected");
 
-	check(stun_parse(rfc5769_resp4, sizeof(rfc5769_resp4), &m) == 0,
+	tap_ok(stun_parse(rfc5769_resp4, sizeof(rfc5769_resp4), &m) == 0,
 	    "rfc5769 2.2 parses");
-	check(m.class == STUN_CLASS_SUCCESS &&
+	tap_ok(m.class == STUN_CLASS_SUCCESS &&
 	    m.method == STUN_METHOD_BINDING &&
 	    (m.have & STUN_HAVE_FINGERPRINT),
 	    "rfc5769 2.2 success, fingerprint");
-	check(is_addr(stun_mapped(&m), "192.0.2.1", 32853),
+	tap_ok(is_addr(stun_mapped(&m), "192.0.2.1", 32853),
 	    "rfc5769 2.2 xor-mapped 192.0.2.1:32853");
-	check(strcmp(m.software, "test vector") == 0,
+	tap_ok(strcmp(m.software, "test vector") == 0,
 	    "rfc5769 2.2 software");
 
-	check(stun_parse(rfc5769_resp6, sizeof(rfc5769_resp6), &m) == 0,
+	tap_ok(stun_parse(rfc5769_resp6, sizeof(rfc5769_resp6), &m) == 0,
 	    "rfc5769 2.3 parses");
-	check(is_addr(stun_mapped(&m),
+	tap_ok(is_addr(stun_mapped(&m),
 	    "2001:db8:1234:5678:11:2233:4455:6677", 32853),
 	    "rfc5769 2.3 xor-mapped [2001:db8:1234:5678:11:2233:4455:6677]"
 	    ":32853");
@@ -192,35 +181,35 @@ test_build(void)
 		tid[i] = (uint8_t)(i * 37 + 1);
 
 	n = stun_build_binding(buf, sizeof(buf), tid, NULL);
-	check(n == 28, "plain binding request is 28 bytes");
-	check(n > 0 && stun_is_message(buf, n), "built request demuxes");
-	check(n > 0 && stun_parse(buf, n, &m) == 0 &&
+	tap_ok(n == 28, "plain binding request is 28 bytes");
+	tap_ok(n > 0 && stun_is_message(buf, n), "built request demuxes");
+	tap_ok(n > 0 && stun_parse(buf, n, &m) == 0 &&
 	    m.class == STUN_CLASS_REQUEST &&
 	    m.method == STUN_METHOD_BINDING &&
 	    memcmp(m.tid, tid, sizeof(tid)) == 0 &&
 	    m.have == STUN_HAVE_FINGERPRINT, "built request parses back");
 
 	n = stun_build_binding(buf, sizeof(buf), tid, "clawd");
-	check(n == 40 && stun_parse(buf, n, &m) == 0 &&
+	tap_ok(n == 40 && stun_parse(buf, n, &m) == 0 &&
 	    strcmp(m.software, "clawd") == 0 &&
 	    (m.have & STUN_HAVE_FINGERPRINT), "request with software");
 	buf[n - 2] ^= 0x80;
-	check(stun_parse(buf, n, &m) == -1, "bad fingerprint rejected");
+	tap_ok(stun_parse(buf, n, &m) == -1, "bad fingerprint rejected");
 
 	n = stun_build_binding_change(buf, sizeof(buf), tid, NULL,
 	    STUN_CHANGE_IP | STUN_CHANGE_PORT);
-	check(n == 36 && stun_parse(buf, n, &m) == 0 &&
+	tap_ok(n == 36 && stun_parse(buf, n, &m) == 0 &&
 	    (m.have & STUN_HAVE_CHANGE) &&
 	    m.change == (STUN_CHANGE_IP | STUN_CHANGE_PORT),
 	    "change-request round trip");
-	check(stun_build_binding_change(buf, sizeof(buf), tid, NULL, 0x01) ==
+	tap_ok(stun_build_binding_change(buf, sizeof(buf), tid, NULL, 0x01) ==
 	    -1, "bad change flags refused");
 
-	check(stun_build_binding(buf, 27, tid, NULL) == -1,
+	tap_ok(stun_build_binding(buf, 27, tid, NULL) == -1,
 	    "short buffer refused");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	check(stun_build_binding(buf, sizeof(buf), tid, big) == -1,
+	tap_ok(stun_build_binding(buf, sizeof(buf), tid, big) == -1,
 	    "over-long software refused");
 }
 
@@ -240,39 +229,39 @@ test_malformed(void)
 		    stun_parse(rfc5769_resp4, len, &m) != -1)
 			ok = 0;
 	}
-	check(ok, "truncated messages rejected");
-	check(stun_parse(NULL, 0, &m) == -1, "NULL rejected");
+	tap_ok(ok, "truncated messages rejected");
+	tap_ok(stun_parse(NULL, 0, &m) == -1, "NULL rejected");
 
 	/* Length field not matching the datagram, or not a multiple of 4. */
 	memcpy(buf, rfc5769_resp4, sizeof(rfc5769_resp4));
 	put16(buf + 2, 0x40);
-	check(stun_parse(buf, sizeof(rfc5769_resp4), &m) == -1,
+	tap_ok(stun_parse(buf, sizeof(rfc5769_resp4), &m) == -1,
 	    "length field too large rejected");
 	put16(buf + 2, 0x3a);
-	check(stun_parse(buf, sizeof(rfc5769_resp4) - 2, &m) == -1,
+	tap_ok(stun_parse(buf, sizeof(rfc5769_resp4) - 2, &m) == -1,
 	    "odd message length rejected");
 	memcpy(buf, rfc5769_resp4, sizeof(rfc5769_resp4));
 	buf[0] |= 0x80;
-	check(!stun_is_message(buf, sizeof(rfc5769_resp4)),
+	tap_ok(!stun_is_message(buf, sizeof(rfc5769_resp4)),
 	    "top bits set rejected");
 	memcpy(buf, rfc5769_resp4, sizeof(rfc5769_resp4));
 	buf[5] ^= 1;
-	check(!stun_is_message(buf, sizeof(rfc5769_resp4)),
+	tap_ok(!stun_is_message(buf, sizeof(rfc5769_resp4)),
 	    "bad cookie rejected");
 
 	/* An attribute running past the end. */
 	n = stun_build_binding(buf, sizeof(buf), tid, "abcd");
 	put16(buf + 22, 0x10);		/* SOFTWARE length 4 -> 16 */
-	check(stun_parse(buf, n, &m) == -1, "attribute past the end rejected");
+	tap_ok(stun_parse(buf, n, &m) == -1, "attribute past the end rejected");
 	put16(buf + 22, 5);		/* 5 + pad 3 = 8 > 4 present */
-	check(stun_parse(buf, n, &m) == -1,
+	tap_ok(stun_parse(buf, n, &m) == -1,
 	    "padding past the end rejected");
 
 	/* Anything after FINGERPRINT. */
 	n = stun_build_binding(buf, sizeof(buf), tid, NULL);
 	memset(buf + n, 0, 4);
 	put16(buf + 2, n - STUN_HDR_LEN + 4);
-	check(stun_parse(buf, n + 4, &m) == -1,
+	tap_ok(stun_parse(buf, n + 4, &m) == -1,
 	    "attribute after fingerprint rejected");
 
 	/* Unpadded attribute at the end (length not a multiple of 4). */
@@ -282,33 +271,33 @@ test_malformed(void)
 	buf[n - 8] = 0x80;		/* FINGERPRINT -> SOFTWARE, len 4 */
 	buf[n - 7] = 0x22;
 	put16(buf + n - 6, 3);		/* 3 + 1 pad: fine */
-	check(stun_parse(buf, n, &m) == 0, "padded odd attribute accepted");
+	tap_ok(stun_parse(buf, n, &m) == 0, "padded odd attribute accepted");
 	put16(buf + n - 6, 6);		/* 6 + 2 pad: 8 > 4 */
-	check(stun_parse(buf, n, &m) == -1, "short padding rejected");
+	tap_ok(stun_parse(buf, n, &m) == -1, "short padding rejected");
 
 	/* Bad address families and lengths. */
 	memcpy(buf, rfc5769_resp4, sizeof(rfc5769_resp4));
 	buf[41] = 0x03;			/* family */
 	refinger(buf, sizeof(rfc5769_resp4));
-	check(stun_parse(buf, sizeof(rfc5769_resp4), &m) == -1,
+	tap_ok(stun_parse(buf, sizeof(rfc5769_resp4), &m) == -1,
 	    "unknown address family rejected");
 	memcpy(buf, rfc5769_resp4, sizeof(rfc5769_resp4));
 	buf[41] = 0x02;			/* v6 in 8 bytes */
 	refinger(buf, sizeof(rfc5769_resp4));
-	check(stun_parse(buf, sizeof(rfc5769_resp4), &m) == -1,
+	tap_ok(stun_parse(buf, sizeof(rfc5769_resp4), &m) == -1,
 	    "short v6 address rejected");
 
 	/* Comprehension-optional unknown attribute skipped. */
 	memcpy(buf, rfc5769_resp4, sizeof(rfc5769_resp4));
 	put16(buf + 20, 0xc0de);	/* SOFTWARE -> unknown optional */
 	refinger(buf, sizeof(rfc5769_resp4));
-	check(stun_parse(buf, sizeof(rfc5769_resp4), &m) == 0 &&
+	tap_ok(stun_parse(buf, sizeof(rfc5769_resp4), &m) == 0 &&
 	    m.nunknown == 0 && !(m.have & STUN_HAVE_SOFTWARE) &&
 	    is_addr(stun_mapped(&m), "192.0.2.1", 32853),
 	    "unknown optional attribute skipped");
 	put16(buf + 20, 0x4000);
 	refinger(buf, sizeof(rfc5769_resp4));
-	check(stun_parse(buf, sizeof(rfc5769_resp4), &m) == 0 &&
+	tap_ok(stun_parse(buf, sizeof(rfc5769_resp4), &m) == 0 &&
 	    m.nunknown == 1 && m.unknown[0] == 0x4000,
 	    "unknown required attribute noted");
 
@@ -330,11 +319,11 @@ test_malformed(void)
 			0x00, 0x00, 0x00, 0x06
 		};
 
-		check(stun_parse(errresp, sizeof(errresp), &m) == 0 &&
+		tap_ok(stun_parse(errresp, sizeof(errresp), &m) == 0 &&
 		    m.class == STUN_CLASS_ERROR && m.error_code == 420 &&
 		    strcmp(m.error_reason, "Bad?xy") == 0,
 		    "error response decoded, reason sanitised");
-		check(is_addr(stun_mapped(&m), "198.51.100.7", 3478) &&
+		tap_ok(is_addr(stun_mapped(&m), "198.51.100.7", 3478) &&
 		    is_addr((struct sockaddr *)&m.other, "203.0.113.2",
 		    3479) &&
 		    is_addr((struct sockaddr *)&m.origin, "203.0.113.1",
@@ -356,7 +345,7 @@ test_malformed(void)
 			ok = 0;
 		(void)stun_parse(buf, len, &m);
 	}
-	check(ok, "random messages parsed without crash");
+	tap_ok(ok, "random messages parsed without crash");
 }
 
 int
@@ -365,6 +354,5 @@ main(void)
 	test_vectors();
 	test_build();
 	test_malformed();
-	printf("1..%d\n", ntest);
-	return nfail == 0 ? 0 : 1;
+	return tap_done();
 }

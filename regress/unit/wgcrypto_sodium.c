@@ -32,22 +32,11 @@ main(void)
 #include <sodium.h>
 
 #include "wgcrypto.h"
+#include "tap.h"
 
 #define ROUNDS		10000
 #define MSG_MAX		1500
 #define AD_MAX		64
-
-static int	 testno;
-static int	 failed;
-
-static void
-ok(int cond, const char *what)
-{
-	testno++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", testno, what);
-}
 
 /*
  * Deterministic input stream: block n of the stream is the libsodium
@@ -95,7 +84,7 @@ test_hchacha20(void)
 				printf("# hchacha20 differs in round %u\n", r);
 		}
 	}
-	ok(bad == 0, "HChaCha20 == crypto_core_hchacha20, 10,000 inputs");
+	tap_ok(bad == 0, "HChaCha20 == crypto_core_hchacha20, 10,000 inputs");
 }
 
 static void
@@ -126,7 +115,7 @@ test_xchacha(void)
 				printf("# xchacha differs in round %u\n", r);
 		}
 	}
-	ok(bad == 0, "XChaCha20-Poly1305 == libsodium's, 10,000 inputs");
+	tap_ok(bad == 0, "XChaCha20-Poly1305 == libsodium's, 10,000 inputs");
 }
 
 static void
@@ -182,8 +171,9 @@ test_chachapoly(void)
 		}
 		wgc_aead_free(&ctx);
 	}
-	ok(bad == 0, "ChaCha20-Poly1305 == libsodium's ietf, 10,000 inputs");
-	ok(badc == 0, "ChaCha20-Poly1305 counter nonce == libsodium's with "
+	tap_ok(bad == 0,
+	    "ChaCha20-Poly1305 == libsodium's ietf, 10,000 inputs");
+	tap_ok(badc == 0, "ChaCha20-Poly1305 counter nonce == libsodium's with "
 	    "0^32 || LE64(counter), 10,000 inputs");
 }
 
@@ -204,7 +194,7 @@ test_x25519(void)
 				printf("# x25519 differs in round %u\n", r);
 		}
 	}
-	ok(bad == 0, "X25519 == crypto_scalarmult, 10,000 inputs");
+	tap_ok(bad == 0, "X25519 == crypto_scalarmult, 10,000 inputs");
 }
 
 int
@@ -232,13 +222,12 @@ main(int argc, char *argv[])
 		printf("%02x", seed[i]);
 	printf("\n");
 
-	ok(wgc_init() == 0, "init");
+	tap_ok(wgc_init() == 0, "init");
 	test_hchacha20();
 	test_xchacha();
 	test_chachapoly();
 	test_x25519();
-	printf("1..%d\n", testno);
-	return failed == 0 ? 0 : 1;
+	return tap_done();
 }
 
 #endif /* HAVE_LIBSODIUM */

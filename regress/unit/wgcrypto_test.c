@@ -13,48 +13,9 @@
 #include <string.h>
 
 #include "wgcrypto.h"
+#include "tap.h"
 
 #define BUFMAX	512
-
-static int	 testno;
-static int	 failed;
-
-static void
-ok(int cond, const char *what)
-{
-	testno++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", testno, what);
-}
-
-/* Hex to bytes; aborts on bad input, which is a bug in the test. */
-static size_t
-unhex(uint8_t *out, size_t cap, const char *s)
-{
-	size_t		 i, n = strlen(s);
-	unsigned int	 b;
-
-	if (n % 2 != 0 || n / 2 > cap)
-		abort();
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			abort();
-		out[i] = b;
-	}
-	return n / 2;
-}
-
-static int
-eqhex(const uint8_t *got, size_t len, const char *want)
-{
-	uint8_t		 buf[BUFMAX];
-
-	if (strlen(want) != 2 * len)
-		return 0;
-	unhex(buf, sizeof(buf), want);
-	return memcmp(got, buf, len) == 0;
-}
 
 static void
 seq(uint8_t *p, size_t len, uint8_t first)
@@ -78,31 +39,31 @@ test_blake2s(void)
 	const char	*ident = "WireGuard v1 zx2c4 Jason@zx2c4.com";
 
 	/* RFC 7693 Appendix B */
-	ok(wgc_hash2(out, "abc", 3, NULL, 0) == 0 && eqhex(out, 32,
+	tap_ok(wgc_hash2(out, "abc", 3, NULL, 0) == 0 && tap_eqhex(out, 32,
 	    "508c5e8c327c14e2e1a72ba34eeb452f"
 	    "37458b209ed63a294d999b4c86675982"),
 	    "BLAKE2s-256 RFC 7693 Appendix B \"abc\"");
 	/* blake2s-kat.txt, unkeyed, in = "" */
-	ok(wgc_hash2(out, NULL, 0, NULL, 0) == 0 && eqhex(out, 32,
+	tap_ok(wgc_hash2(out, NULL, 0, NULL, 0) == 0 && tap_eqhex(out, 32,
 	    "69217a3079908094e11121d042354a7c"
 	    "1f55b6482ca1a51e1b250dfd1ed0eef9"),
 	    "BLAKE2s-256 empty string");
-	ok(wgc_hash_init(&h) == 0 && wgc_hash_update(&h, "a", 1) == 0 &&
+	tap_ok(wgc_hash_init(&h) == 0 && wgc_hash_update(&h, "a", 1) == 0 &&
 	    wgc_hash_update(&h, "", 0) == 0 &&
 	    wgc_hash_update(&h, "bc", 2) == 0 && wgc_hash_final(&h, out) == 0 &&
-	    eqhex(out, 32, "508c5e8c327c14e2e1a72ba34eeb452f"
+	    tap_eqhex(out, 32, "508c5e8c327c14e2e1a72ba34eeb452f"
 	    "37458b209ed63a294d999b4c86675982") && h.md == NULL,
 	    "BLAKE2s-256 incremental \"a\" \"\" \"bc\"");
 	/*
 	 * WireGuard's initial chaining key and hash, as the Linux kernel,
 	 * wireguard-go and boringtun hard-code them.
 	 */
-	ok(wgc_hash2(c, label, strlen(label), NULL, 0) == 0 &&
-	    eqhex(c, 32, "60e26daef327efc02ec335e2a025d2d0"
+	tap_ok(wgc_hash2(c, label, strlen(label), NULL, 0) == 0 &&
+	    tap_eqhex(c, 32, "60e26daef327efc02ec335e2a025d2d0"
 	    "16eb4206f87277f52d38d1988b78cd36"),
 	    "BLAKE2s-256 WireGuard initial chaining key");
-	ok(wgc_hash2(out, c, sizeof(c), ident, strlen(ident)) == 0 &&
-	    eqhex(out, 32, "2211b361081ac566691243db458ad532"
+	tap_ok(wgc_hash2(out, c, sizeof(c), ident, strlen(ident)) == 0 &&
+	    tap_eqhex(out, 32, "2211b361081ac566691243db458ad532"
 	    "2d9c6c662293e8b70ee19c65ba079ef3"),
 	    "BLAKE2s-256 WireGuard initial hash HASH(C || identifier)");
 }
@@ -140,27 +101,27 @@ test_keyed(void)
 		snprintf(what, sizeof(what),
 		    "keyed BLAKE2s-256 blake2s-kat.txt in length %zu",
 		    kat[i].len);
-		ok(wgc_blake2s_keyed(out, 32, key, 32, in, kat[i].len) == 0 &&
-		    eqhex(out, 32, kat[i].hash), what);
+		tap_ok(wgc_blake2s_keyed(out, 32, key, 32, in, kat[i].len)
+		    == 0 && tap_eqhex(out, 32, kat[i].hash), what);
 	}
 
 	/* python3 -c "import hashlib;print(hashlib.blake2s(b'',
 	 *     key=bytes(range(32)),digest_size=16).hexdigest())" */
-	ok(wgc_mac(out, key, 32, NULL, 0) == 0 &&
-	    eqhex(out, 16, "9536f9b267655743dee97b8a670f9f53"),
+	tap_ok(wgc_mac(out, key, 32, NULL, 0) == 0 &&
+	    tap_eqhex(out, 16, "9536f9b267655743dee97b8a670f9f53"),
 	    "MAC (keyed BLAKE2s-128) key 00..1f, empty input");
 	/* python3 -c "import hashlib;print(hashlib.blake2s(bytes(range(65)),
 	 *     key=bytes(range(32)),digest_size=16).hexdigest())" */
-	ok(wgc_mac(out, key, 32, in, 65) == 0 &&
-	    eqhex(out, 16, "811ff8686d23a435ecbd0bdafcd27b1b"),
+	tap_ok(wgc_mac(out, key, 32, in, 65) == 0 &&
+	    tap_eqhex(out, 16, "811ff8686d23a435ecbd0bdafcd27b1b"),
 	    "MAC (keyed BLAKE2s-128) key 00..1f, 65 bytes 00..40");
 	/* A 16-byte key, as mac2 keyed with a cookie.
 	 * python3 -c "import hashlib;print(hashlib.blake2s(b'abc',
 	 *     key=bytes(range(16)),digest_size=16).hexdigest())" */
-	ok(wgc_mac(out, key, 16, "abc", 3) == 0 &&
-	    eqhex(out, 16, "75296c2d2c0f51210b383f386bc8b1ff"),
+	tap_ok(wgc_mac(out, key, 16, "abc", 3) == 0 &&
+	    tap_eqhex(out, 16, "75296c2d2c0f51210b383f386bc8b1ff"),
 	    "MAC (keyed BLAKE2s-128) 16-byte key, \"abc\"");
-	ok(wgc_mac(out, key, 0, "abc", 3) == -1 &&
+	tap_ok(wgc_mac(out, key, 0, "abc", 3) == -1 &&
 	    wgc_mac(out, key, 33, "abc", 3) == -1,
 	    "MAC rejects empty and 33-byte keys");
 }
@@ -177,13 +138,13 @@ test_hmac_kdf(void)
 
 	/* python3 -c "import hmac,hashlib;print(hmac.new(bytes(range(32)),
 	 *     b'abc',hashlib.blake2s).hexdigest())" */
-	ok(wgc_hmac(out, key, 32, "abc", 3) == 0 && eqhex(out, 32,
+	tap_ok(wgc_hmac(out, key, 32, "abc", 3) == 0 && tap_eqhex(out, 32,
 	    "82623be5bc0a391b24dce53e67d028ef"
 	    "f92d586de0485ac37822e597d049c74f"),
 	    "HMAC-BLAKE2s key 00..1f, \"abc\"");
 	/* python3 -c "import hmac,hashlib;print(hmac.new(b'\x0b'*20,
 	 *     b'Hi There',hashlib.blake2s).hexdigest())" */
-	ok(wgc_hmac(out, k20, 20, "Hi There", 8) == 0 && eqhex(out, 32,
+	tap_ok(wgc_hmac(out, k20, 20, "Hi There", 8) == 0 && tap_eqhex(out, 32,
 	    "65a8b7c5cc9136d424e82c37e2707e74"
 	    "e913c0655b99c75f40edf387453a3260"),
 	    "HMAC-BLAKE2s RFC 4231 case 1 inputs");
@@ -201,18 +162,18 @@ test_hmac_kdf(void)
 		"a2dbb74232b65777ba4123f1f7f888f5"
 #define KDF_T3	"0926c7caabb6e8d73beda759e6f4f0d3" \
 		"24ce5b5000bcf8cd784b26db3049faa9"
-	ok(wgc_kdf(t1, NULL, NULL, key, in, 32) == 0 &&
-	    eqhex(t1, 32, KDF_T1), "KDF1 key 00..1f, input 20..3f");
-	ok(wgc_kdf(t1, t2, NULL, key, in, 32) == 0 &&
-	    eqhex(t1, 32, KDF_T1) && eqhex(t2, 32, KDF_T2),
+	tap_ok(wgc_kdf(t1, NULL, NULL, key, in, 32) == 0 &&
+	    tap_eqhex(t1, 32, KDF_T1), "KDF1 key 00..1f, input 20..3f");
+	tap_ok(wgc_kdf(t1, t2, NULL, key, in, 32) == 0 &&
+	    tap_eqhex(t1, 32, KDF_T1) && tap_eqhex(t2, 32, KDF_T2),
 	    "KDF2 key 00..1f, input 20..3f");
-	ok(wgc_kdf(t1, t2, t3, key, in, 32) == 0 &&
-	    eqhex(t1, 32, KDF_T1) && eqhex(t2, 32, KDF_T2) &&
-	    eqhex(t3, 32, KDF_T3), "KDF3 key 00..1f, input 20..3f");
+	tap_ok(wgc_kdf(t1, t2, t3, key, in, 32) == 0 &&
+	    tap_eqhex(t1, 32, KDF_T1) && tap_eqhex(t2, 32, KDF_T2) &&
+	    tap_eqhex(t3, 32, KDF_T3), "KDF3 key 00..1f, input 20..3f");
 	/* The handshake's C = KDF1(C, x): output over the key. */
 	memcpy(out, key, sizeof(out));
-	ok(wgc_kdf(out, NULL, NULL, out, in, 32) == 0 &&
-	    eqhex(out, 32, KDF_T1), "KDF1 with output aliasing the key");
+	tap_ok(wgc_kdf(out, NULL, NULL, out, in, 32) == 0 &&
+	    tap_eqhex(out, 32, KDF_T1), "KDF1 with output aliasing the key");
 	/*
 	 * Transport keys: KDF2(C, empty).
 	 * python3 -c "import hmac,hashlib
@@ -220,10 +181,10 @@ test_hmac_kdf(void)
 	 * t0=H(bytes(range(32)),b'');t1=H(t0,b'\x01');t2=H(t0,t1+b'\x02')
 	 * print(t1.hex(),t2.hex())"
 	 */
-	ok(wgc_kdf(t1, t2, NULL, key, NULL, 0) == 0 &&
-	    eqhex(t1, 32, "7a38c34bf2b8738d7374ca77c44ecb30"
+	tap_ok(wgc_kdf(t1, t2, NULL, key, NULL, 0) == 0 &&
+	    tap_eqhex(t1, 32, "7a38c34bf2b8738d7374ca77c44ecb30"
 	    "9a11d2b2528304fa86052c365e722624") &&
-	    eqhex(t2, 32, "1a17621f346abdc520746a9fb64d8eb0"
+	    tap_eqhex(t2, 32, "1a17621f346abdc520746a9fb64d8eb0"
 	    "3231d674fc15687537b0780fd9c060fd"),
 	    "KDF2 key 00..1f, empty input");
 }
@@ -255,20 +216,20 @@ test_x25519(void)
 	char		 what[80];
 	size_t		 i;
 
-	unhex(priv, 32, apriv);
-	unhex(pub, 32, bpub);
-	ok(wgc_dh(out, priv, pub) == 0 && eqhex(out, 32, shared),
+	tap_unhex(priv, 32, apriv);
+	tap_unhex(pub, 32, bpub);
+	tap_ok(wgc_dh(out, priv, pub) == 0 && tap_eqhex(out, 32, shared),
 	    "X25519 RFC 7748 6.1 Alice's shared secret");
-	unhex(priv, 32, bpriv);
-	unhex(pub, 32, apub);
-	ok(wgc_dh(out, priv, pub) == 0 && eqhex(out, 32, shared),
+	tap_unhex(priv, 32, bpriv);
+	tap_unhex(pub, 32, apub);
+	tap_ok(wgc_dh(out, priv, pub) == 0 && tap_eqhex(out, 32, shared),
 	    "X25519 RFC 7748 6.1 Bob's shared secret");
 	for (i = 0; i < sizeof(low) / sizeof(low[0]); i++) {
-		unhex(pub, 32, low[i]);
+		tap_unhex(pub, 32, low[i]);
 		memset(out, 0xaa, sizeof(out));
 		snprintf(what, sizeof(what),
 		    "X25519 rejects low-order public key %.8s...", low[i]);
-		ok(wgc_dh(out, priv, pub) == -1 && out[0] == 0xaa, what);
+		tap_ok(wgc_dh(out, priv, pub) == -1 && out[0] == 0xaa, what);
 	}
 }
 
@@ -299,72 +260,72 @@ test_chachapoly(void)
 	uint64_t	 ctr = 0x0706050403020100ULL;
 
 	seq(key, sizeof(key), 0x80);
-	unhex(nonce, sizeof(nonce), "070000004041424344454647");
-	unhex(ad, sizeof(ad), "50515253c0c1c2c3c4c5c6c7");
+	tap_unhex(nonce, sizeof(nonce), "070000004041424344454647");
+	tap_unhex(ad, sizeof(ad), "50515253c0c1c2c3c4c5c6c7");
 	slen = len + WGC_TAG_LEN;
 
-	ok(wgc_aead_init(&a, key) == 0, "ChaCha20-Poly1305 context");
-	ok(wgc_aead_seal_nonce(&a, sealed, (const uint8_t *)lorem, len,
-	    ad, sizeof(ad), nonce) == 0 && eqhex(sealed, slen, ct),
+	tap_ok(wgc_aead_init(&a, key) == 0, "ChaCha20-Poly1305 context");
+	tap_ok(wgc_aead_seal_nonce(&a, sealed, (const uint8_t *)lorem, len,
+	    ad, sizeof(ad), nonce) == 0 && tap_eqhex(sealed, slen, ct),
 	    "ChaCha20-Poly1305 RFC 8439 2.8.2 seal");
-	ok(wgc_aead_open_nonce(&a, pt, sealed, slen, ad, sizeof(ad),
+	tap_ok(wgc_aead_open_nonce(&a, pt, sealed, slen, ad, sizeof(ad),
 	    nonce) == 0 && memcmp(pt, lorem, len) == 0,
 	    "ChaCha20-Poly1305 RFC 8439 2.8.2 open");
 	/* The same context again, as for the next packet. */
-	ok(wgc_aead_seal_nonce(&a, buf, (const uint8_t *)lorem, len,
-	    ad, sizeof(ad), nonce) == 0 && eqhex(buf, slen, ct),
+	tap_ok(wgc_aead_seal_nonce(&a, buf, (const uint8_t *)lorem, len,
+	    ad, sizeof(ad), nonce) == 0 && tap_eqhex(buf, slen, ct),
 	    "ChaCha20-Poly1305 context reused");
 
 	memcpy(buf, sealed, slen);
 	buf[slen - 1] ^= 1;
 	memset(pt, 0xaa, sizeof(pt));
-	ok(wgc_aead_open_nonce(&a, pt, buf, slen, ad, sizeof(ad),
+	tap_ok(wgc_aead_open_nonce(&a, pt, buf, slen, ad, sizeof(ad),
 	    nonce) == -1 && allzero(pt, len),
 	    "ChaCha20-Poly1305 tag tamper fails, output wiped");
 	memcpy(buf, sealed, slen);
 	buf[0] ^= 0x80;
-	ok(wgc_aead_open_nonce(&a, pt, buf, slen, ad, sizeof(ad),
+	tap_ok(wgc_aead_open_nonce(&a, pt, buf, slen, ad, sizeof(ad),
 	    nonce) == -1, "ChaCha20-Poly1305 ciphertext tamper fails");
 	ad[11] ^= 1;
 	memset(pt, 0xaa, sizeof(pt));
-	ok(wgc_aead_open_nonce(&a, pt, sealed, slen, ad, sizeof(ad),
+	tap_ok(wgc_aead_open_nonce(&a, pt, sealed, slen, ad, sizeof(ad),
 	    nonce) == -1 && allzero(pt, len),
 	    "ChaCha20-Poly1305 AD tamper fails, output wiped");
 	ad[11] ^= 1;
-	ok(wgc_aead_open_nonce(&a, pt, sealed, WGC_TAG_LEN - 1, ad,
+	tap_ok(wgc_aead_open_nonce(&a, pt, sealed, WGC_TAG_LEN - 1, ad,
 	    sizeof(ad), nonce) == -1, "ChaCha20-Poly1305 short input fails");
-	ok(wgc_aead_open_nonce(&a, pt, sealed, slen, ad, sizeof(ad),
+	tap_ok(wgc_aead_open_nonce(&a, pt, sealed, slen, ad, sizeof(ad),
 	    nonce) == 0, "ChaCha20-Poly1305 context usable after failures");
 
 	/* WireGuard's nonce: 4 zero bytes, then the counter little-endian. */
-	unhex(nonce, sizeof(nonce), "000000000001020304050607");
-	ok(wgc_aead_seal_nonce(&a, sealed, (const uint8_t *)lorem, len,
+	tap_unhex(nonce, sizeof(nonce), "000000000001020304050607");
+	tap_ok(wgc_aead_seal_nonce(&a, sealed, (const uint8_t *)lorem, len,
 	    ad, sizeof(ad), nonce) == 0 &&
 	    wgc_aead_seal(&a, buf, (const uint8_t *)lorem, len, ad,
 	    sizeof(ad), ctr) == 0 && memcmp(buf, sealed, slen) == 0,
 	    "ChaCha20-Poly1305 counter nonce is 0^32 || LE64(counter)");
-	ok(wgc_aead_open(&a, pt, sealed, slen, ad, sizeof(ad), ctr) == 0 &&
+	tap_ok(wgc_aead_open(&a, pt, sealed, slen, ad, sizeof(ad), ctr) == 0 &&
 	    memcmp(pt, lorem, len) == 0 &&
 	    wgc_aead_open(&a, pt, sealed, slen, ad, sizeof(ad),
 	    ctr + 1) == -1, "ChaCha20-Poly1305 open by counter");
 
 	/* In place, as netengine does with its packet buffers. */
 	memcpy(buf, lorem, len);
-	ok(wgc_aead_seal(&a, buf, buf, len, NULL, 0, 7) == 0 &&
+	tap_ok(wgc_aead_seal(&a, buf, buf, len, NULL, 0, 7) == 0 &&
 	    wgc_aead_open(&a, buf, buf, slen, NULL, 0, 7) == 0 &&
 	    memcmp(buf, lorem, len) == 0,
 	    "ChaCha20-Poly1305 in place, no AD");
 	/* Keepalive: an empty plaintext is just a tag. */
-	ok(wgc_aead_seal(&a, buf, NULL, 0, NULL, 0, 8) == 0 &&
+	tap_ok(wgc_aead_seal(&a, buf, NULL, 0, NULL, 0, 8) == 0 &&
 	    wgc_aead_open(&a, pt, buf, WGC_TAG_LEN, NULL, 0, 8) == 0 &&
 	    wgc_aead_open(&a, pt, buf, WGC_TAG_LEN, NULL, 0, 9) == -1,
 	    "ChaCha20-Poly1305 empty plaintext");
 	wgc_aead_free(&a);
-	ok(a.ctx == NULL &&
+	tap_ok(a.ctx == NULL &&
 	    wgc_aead_seal(&a, buf, NULL, 0, NULL, 0, 8) == -1,
 	    "ChaCha20-Poly1305 freed context refuses");
 
-	ok(wgc_aead_seal1(sealed, key, ctr, (const uint8_t *)lorem, len,
+	tap_ok(wgc_aead_seal1(sealed, key, ctr, (const uint8_t *)lorem, len,
 	    ad, sizeof(ad)) == 0 &&
 	    wgc_aead_open1(pt, key, ctr, sealed, slen, ad, sizeof(ad)) == 0 &&
 	    memcmp(pt, lorem, len) == 0,
@@ -386,28 +347,29 @@ test_xchacha(void)
 
 	/* draft-irtf-cfrg-xchacha-03 section 2.2.1 */
 	seq(key, sizeof(key), 0);
-	unhex(hn, sizeof(hn), "000000090000004a0000000031415927");
-	ok(wgc_hchacha20(out, key, hn) == 0 && eqhex(out, 32,
+	tap_unhex(hn, sizeof(hn), "000000090000004a0000000031415927");
+	tap_ok(wgc_hchacha20(out, key, hn) == 0 && tap_eqhex(out, 32,
 	    "82413b4227b27bfed30e42508a877d73"
 	    "a0f9e4d58a74a853c12ec41326d3ecdc"),
 	    "HChaCha20 draft-irtf-cfrg-xchacha-03 2.2.1");
 
 	seq(key, sizeof(key), 0x80);
 	seq(xn, sizeof(xn), 0x40);
-	unhex(ad, sizeof(ad), "50515253c0c1c2c3c4c5c6c7");
-	ok(wgc_xaead_seal(sealed, key, xn, (const uint8_t *)lorem, len,
-	    ad, sizeof(ad)) == 0 && eqhex(sealed, slen, ct),
+	tap_unhex(ad, sizeof(ad), "50515253c0c1c2c3c4c5c6c7");
+	tap_ok(wgc_xaead_seal(sealed, key, xn, (const uint8_t *)lorem, len,
+	    ad, sizeof(ad)) == 0 && tap_eqhex(sealed, slen, ct),
 	    "XChaCha20-Poly1305 draft-irtf-cfrg-xchacha-03 A.3.1 seal");
-	ok(wgc_xaead_open(pt, key, xn, sealed, slen, ad, sizeof(ad)) == 0 &&
+	tap_ok(wgc_xaead_open(pt, key, xn, sealed, slen, ad, sizeof(ad)) == 0 &&
 	    memcmp(pt, lorem, len) == 0,
 	    "XChaCha20-Poly1305 A.3.1 open");
 	sealed[3] ^= 4;
 	memset(pt, 0xaa, sizeof(pt));
-	ok(wgc_xaead_open(pt, key, xn, sealed, slen, ad, sizeof(ad)) == -1 &&
-	    allzero(pt, len), "XChaCha20-Poly1305 tamper fails, output wiped");
+	tap_ok(wgc_xaead_open(pt, key, xn, sealed, slen, ad, sizeof(ad))
+	    == -1 && allzero(pt, len),
+	    "XChaCha20-Poly1305 tamper fails, output wiped");
 	sealed[3] ^= 4;
 	xn[23] ^= 1;
-	ok(wgc_xaead_open(pt, key, xn, sealed, slen, ad, sizeof(ad)) == -1,
+	tap_ok(wgc_xaead_open(pt, key, xn, sealed, slen, ad, sizeof(ad)) == -1,
 	    "XChaCha20-Poly1305 wrong nonce fails");
 }
 
@@ -417,15 +379,15 @@ test_tai64n(void)
 	uint8_t		 a[WGC_TAI64N_LEN], b[WGC_TAI64N_LEN];
 
 	wgc_tai64n(a, 0, 0);
-	ok(eqhex(a, 12, "400000000000000a00000000"),
+	tap_ok(tap_eqhex(a, 12, "400000000000000a00000000"),
 	    "TAI64N Unix epoch is 2^62 + 10 s");
 	/* 1700000000 = 0x6553f100, 123456789 = 0x075bcd15 */
 	wgc_tai64n(a, 1700000000, 123456789);
-	ok(eqhex(a, 12, "400000006553f10a075bcd15"),
+	tap_ok(tap_eqhex(a, 12, "400000006553f10a075bcd15"),
 	    "TAI64N 1700000000.123456789");
 	wgc_tai64n(b, 1700000000, 123456790);
-	ok(memcmp(a, b, sizeof(a)) < 0, "TAI64N orders by memcmp");
-	ok(wgc_tai64n_now(a) == 0 && a[0] == 0x40 &&
+	tap_ok(memcmp(a, b, sizeof(a)) < 0, "TAI64N orders by memcmp");
+	tap_ok(wgc_tai64n_now(a) == 0 && a[0] == 0x40 &&
 	    memcmp(a, b, sizeof(a)) > 0 && a[9] == 0 && a[10] == 0 &&
 	    a[11] == 0, "TAI64N now, nanoseconds coarsened");
 }
@@ -437,17 +399,17 @@ test_misc(void)
 
 	seq(a, sizeof(a), 1);
 	memcpy(b, a, sizeof(b));
-	ok(wgc_equal(a, b, sizeof(a)), "equal: same bytes");
+	tap_ok(wgc_equal(a, b, sizeof(a)), "equal: same bytes");
 	b[31] ^= 1;
-	ok(!wgc_equal(a, b, sizeof(a)), "equal: last byte differs");
+	tap_ok(!wgc_equal(a, b, sizeof(a)), "equal: last byte differs");
 	wgc_wipe(a, sizeof(a));
-	ok(allzero(a, sizeof(a)), "wipe zeroes");
+	tap_ok(allzero(a, sizeof(a)), "wipe zeroes");
 }
 
 int
 main(void)
 {
-	ok(wgc_init() == 0, "init");
+	tap_ok(wgc_init() == 0, "init");
 	test_blake2s();
 	test_keyed();
 	test_hmac_kdf();
@@ -456,6 +418,5 @@ main(void)
 	test_xchacha();
 	test_tai64n();
 	test_misc();
-	printf("1..%d\n", testno);
-	return failed == 0 ? 0 : 1;
+	return tap_done();
 }
