@@ -25,6 +25,7 @@
 #include "netengine.h"
 
 #define CONTROL_MAX_CONNS	32
+#define CONTROL_MAX_QUEUED	4096	/* replies a client has not read */
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
@@ -152,6 +153,12 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 			    offsetof(struct ctl_conn, iev));
 	uint32_t	 type = imsg_get_type(imsg);
 
+	/* A client that asks and never reads must not cost memory. */
+	if (imsgbuf_queuelen(&iev->ibuf) > CONTROL_MAX_QUEUED) {
+		log_warnx("control: client does not read its replies");
+		iev->dead = 1;
+		return;
+	}
 	switch (type) {
 	case IMSG_CTL_SHOW_STATUS:
 	case IMSG_CTL_RELOAD:
