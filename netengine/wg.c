@@ -581,7 +581,11 @@ wg_conf_allowed(const struct imsg_conf_allowed *ca)
 {
 	struct wg_peer	*p;
 
-	if ((p = peer_by_id(ca->id)) == NULL || !p->seen ||
+	/* Only peers of this configuration: ids may have moved. */
+	TAILQ_FOREACH(p, &wg.peers, entry)
+		if (p->seen && p->id == ca->id)
+			break;
+	if (p == NULL ||
 	    (ca->af != AF_INET && ca->af != AF_INET6) ||
 	    ca->plen > (ca->af == AF_INET ? 32U : 128U))
 		fatalx("bad CONF_ALLOWED");

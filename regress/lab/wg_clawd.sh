@@ -68,4 +68,34 @@ for ns in a b; do
 	wg_check_alive "$ns"
 done
 
+# A reload that puts a new peer first moves every peer id: the running
+# session must survive it and the new peer must appear.
+conf=$LAB_TMP/clawd-a/clawd.conf
+wg_keys "$LAB_TMP/newpeer"
+{
+	sed -n '/^peer /,$!p' "$conf"
+	printf 'peer "newpeer" {\n\tpublic-key "%s"\n' \
+	    "$(wg_pub "$LAB_TMP/newpeer")"
+	printf '\tallowed-ips 100.64.9.9/32\n'
+	printf '\tendpoint "198.18.9.9" port %s\n}\n' "$WG_PORT"
+	sed -n '/^peer /,$p' "$conf"
+} >"$conf.new"
+mv "$conf.new" "$conf"
+chmod 600 "$conf"
+if wg_ctl a reload; then
+	lab_ok "reload with a peer added in front"
+else
+	lab_fail "reload with a peer added in front"
+fi
+n=$(wg_ctl a -j show peers | python3 -c 'import json, sys
+print(len(json.load(sys.stdin)["peers"]))')
+if [ "$n" = 2 ]; then
+	lab_ok "two peers after the reload"
+else
+	lab_fail "$n peers after the reload, want 2"
+fi
+wg_check_alive a
+wg_check_ping a "$WG_TB" "after the reload"
+wg_check_ping b "$WG_TA" "after the reload"
+
 exit "$LAB_FAILED"
