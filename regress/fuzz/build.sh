@@ -25,6 +25,7 @@ sources() {
 	fuzz_offload)	echo "netengine/offload.c" ;;
 	fuzz_megaattr)	echo "crypto/megacrypto.c" ;;
 	fuzz_megaapi)	echo "signaler/megaapi.c" ;;
+	fuzz_hpke)	echo "crypto/hpke.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
@@ -32,7 +33,8 @@ sources() {
 }
 libs() {
 	case $1 in
-	fuzz_cookie|fuzz_noise|fuzz_megaattr)	echo "-lcrypto" ;;
+	fuzz_cookie|fuzz_noise|fuzz_megaattr|fuzz_hpke)
+			echo "-lcrypto" ;;
 	fuzz_megaapi)	echo "-ljansson" ;;
 	*)		echo "" ;;
 	esac
