@@ -1188,13 +1188,10 @@ peer_end(void)
 		p->keepalive = KEEPALIVE_ROLE;
 	/* An error inside the block may have caused these. */
 	if (errors == curpi->errors) {
+		/* Neither endpoint nor role: it calls us, as wg allows. */
 		if (!curpi->has_key)
 			yyerror_at(curpi->line,
 			    "peer \"%s\" has no public-key", p->name);
-		if (!p->has_endpoint && p->role == PEER_ROLE_NONE)
-			yyerror_at(curpi->line,
-			    "peer \"%s\" needs an endpoint or a role",
-			    p->name);
 	}
 	curpi = NULL;
 }
