@@ -80,7 +80,6 @@ struct imsg_ipc {
 struct imsg_udp {
 	uint16_t		 port;		/* bound port, host order */
 	uint16_t		 pad;
-	uint32_t		 generation;	/* rotation count */
 };
 
 /* IMSG_CONF_STUN */

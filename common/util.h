@@ -8,11 +8,43 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdint.h>
+
 /* "192.0.2.1:3478" or "[2001:db8::1]:3478" */
 #define SA_STRLEN	64
 const char	*sa_str(const struct sockaddr *, char *, size_t);
 socklen_t	 sa_len(const struct sockaddr *);
 int		 sa_equal(const struct sockaddr *, const struct sockaddr *);
 const char	*log_sockaddr(const struct sockaddr *);
+
+/* Big-endian fields of packets, at any alignment. */
+static inline uint16_t
+be16_get(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+be16_put(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static inline void
+be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
+}
 
 #endif /* CLAWD_UTIL_H */

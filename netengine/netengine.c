@@ -36,7 +36,6 @@
 static struct {
 	int		 fd;
 	uint16_t	 port;
-	uint32_t	 generation;
 	struct event	 ev;
 	int		 gso;		/* UDP_SEGMENT works */
 	uint64_t	 dropped;
@@ -230,12 +229,11 @@ netengine_udp_set(int fd, const struct imsg_udp *iu)
 	}
 	udp.fd = fd;
 	udp.port = iu->port;
-	udp.generation = iu->generation;
 	event_set(&udp.ev, fd, EV_READ | EV_PERSIST, netengine_udp_read,
 	    NULL);
 	event_add(&udp.ev, NULL);
 	log_debug("udp socket, port %u", udp.port);
-	stun_socket_changed(fd, udp.port);
+	stun_socket_changed(udp.port);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "util.h"
 #include "offload.h"
 
 #define TCP_FIN		0x01
@@ -27,35 +28,6 @@
 #define IP4_OFFMASK	0x1fff
 #define GRO_MAX_SEGS	64
 #define GRO_MAX_LEN	65535
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
 
 /* One's complement sum of big-endian 16-bit words (RFC 1071). */
 uint32_t
@@ -72,7 +44,7 @@ csum_partial(const void *buf, size_t len, uint32_t sum)
 		len -= 4;
 	}
 	if (len >= 2) {
-		acc += (uint32_t)rd16(p) << 16;
+		acc += (uint32_t)be16_get(p) << 16;
 		p += 2;
 		len -= 2;
 	}
@@ -158,7 +130,7 @@ tso_init(struct tso_iter *it, const struct virtio_net_hdr *vh,
 			off = start + vh->csum_offset;
 			if (start >= len || off + 2 > len)
 				return -1;
-			wr16(pkt + off, csum_fold(csum_partial(pkt + start,
+			be16_put(pkt + off, csum_fold(csum_partial(pkt + start,
 			    len - start, 0)));
 		}
 		return 0;
@@ -171,8 +143,8 @@ tso_init(struct tso_iter *it, const struct virtio_net_hdr *vh,
 	    vh->gso_size == 0)
 		return -1;
 	/* The length the IP header claims must be all there is. */
-	if (it->v6 ? (size_t)rd16(pkt + 4) + 40 != len :
-	    rd16(pkt + 2) != len)
+	if (it->v6 ? (size_t)be16_get(pkt + 4) + 40 != len :
+	    be16_get(pkt + 2) != len)
 		return -1;
 	it->hlen += it->iphlen;
 	it->mss = vh->gso_size;
@@ -213,23 +185,23 @@ tso_next(struct tso_iter *it, uint8_t *out, size_t outsz)
 	memcpy(out + it->hlen, pkt + it->hlen + it->off, seglen);
 
 	if (it->v6)
-		wr16(out + 4, (uint16_t)(total - 40));
+		be16_put(out + 4, (uint16_t)(total - 40));
 	else {
-		wr16(out + 2, (uint16_t)total);
-		wr16(out + 4, (uint16_t)(rd16(pkt + 4) + it->seg));
-		wr16(out + 10, 0);
-		wr16(out + 10, csum_fold(csum_partial(out, it->iphlen, 0)));
+		be16_put(out + 2, (uint16_t)total);
+		be16_put(out + 4, (uint16_t)(be16_get(pkt + 4) + it->seg));
+		be16_put(out + 10, 0);
+		be16_put(out + 10, csum_fold(csum_partial(out, it->iphlen, 0)));
 	}
 	tcp = out + it->iphlen;
-	wr32(tcp + 4, rd32(pkt + it->iphlen + 4) + (uint32_t)it->off);
+	be32_put(tcp + 4, be32_get(pkt + it->iphlen + 4) + (uint32_t)it->off);
 	if (it->off + seglen < plen)
 		tcp[13] &= ~(TCP_FIN | TCP_PSH);
 	if (it->seg > 0)
 		tcp[13] &= ~TCP_CWR;
 	l4len = total - it->iphlen;
-	wr16(tcp + 16, 0);
+	be16_put(tcp + 16, 0);
 	sum = pseudo_sum(out, it->v6, l4len);
-	wr16(tcp + 16, csum_fold(csum_partial(tcp, l4len, sum)));
+	be16_put(tcp + 16, csum_fold(csum_partial(tcp, l4len, sum)));
 
 	it->off += seglen;
 	it->seg++;
@@ -258,11 +230,11 @@ gro_parse(const struct gro_pkt *p, struct gro_key *k)
 	if (tcp_headers(ip, p->len, &k->v6, &k->iphlen, &k->thlen) == -1)
 		return;
 	if (k->v6) {
-		if ((size_t)rd16(ip + 4) + 40 != p->len)
+		if ((size_t)be16_get(ip + 4) + 40 != p->len)
 			return;
 	} else {
-		if (k->iphlen != 20 || rd16(ip + 2) != p->len ||
-		    (rd16(ip + 6) & (IP4_MF | IP4_OFFMASK)) != 0)
+		if (k->iphlen != 20 || be16_get(ip + 2) != p->len ||
+		    (be16_get(ip + 6) & (IP4_MF | IP4_OFFMASK)) != 0)
 			return;
 	}
 	k->flags = ip[k->iphlen + 13];
@@ -272,7 +244,7 @@ gro_parse(const struct gro_pkt *p, struct gro_key *k)
 	k->paylen = p->len - k->iphlen - k->thlen;
 	if (k->paylen == 0)
 		return;
-	k->seq = rd32(ip + k->iphlen + 4);
+	k->seq = be32_get(ip + k->iphlen + 4);
 	k->ok = 1;
 }
 
@@ -326,16 +298,16 @@ gro_finish(struct gro_pkt *f, const struct gro_key *fk, size_t total,
 		return;
 	}
 	if (fk->v6)
-		wr16(ip + 4, (uint16_t)(total - 40));
+		be16_put(ip + 4, (uint16_t)(total - 40));
 	else {
-		wr16(ip + 2, (uint16_t)total);
-		wr16(ip + 10, 0);
-		wr16(ip + 10, csum_fold(csum_partial(ip, fk->iphlen, 0)));
+		be16_put(ip + 2, (uint16_t)total);
+		be16_put(ip + 10, 0);
+		be16_put(ip + 10, csum_fold(csum_partial(ip, fk->iphlen, 0)));
 	}
 	tcp[13] |= lastflags & TCP_PSH;
 	/* The kernel completes it: seed with the pseudo-header sum. */
 	sum = pseudo_sum(ip, fk->v6, total - fk->iphlen);
-	wr16(tcp + 16, (uint16_t)~csum_fold(sum));
+	be16_put(tcp + 16, (uint16_t)~csum_fold(sum));
 	g->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	g->vh.gso_type = fk->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
 	    VIRTIO_NET_HDR_GSO_TCPV4;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util.h"
 #include "stun.h"
 
 /*
@@ -42,35 +43,6 @@ stun_crc32(const uint8_t *p, size_t len)
 	return crc ^ 0xffffffffU;
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
 /*
  * The demultiplexing test for the shared UDP port: cheap, and strict
  * enough that WireGuard and probe packets never match by accident.
@@ -84,9 +56,9 @@ stun_is_message(const uint8_t *buf, size_t len)
 		return 0;
 	if ((buf[0] & 0xc0) != 0)
 		return 0;
-	if (get32(buf + 4) != STUN_COOKIE)
+	if (be32_get(buf + 4) != STUN_COOKIE)
 		return 0;
-	mlen = get16(buf + 2);
+	mlen = be16_get(buf + 2);
 	if ((mlen & 3) != 0 || mlen != len - STUN_HDR_LEN)
 		return 0;
 	return 1;
@@ -122,10 +94,10 @@ parse_address(const uint8_t *v, size_t len, const uint8_t *hdr, int xor,
 
 	if (len < 4)
 		return -1;
-	port = get16(v + 2);
+	port = be16_get(v + 2);
 	memcpy(mask, hdr + 4, sizeof(mask));	/* cookie and tid */
 	if (xor)
-		port ^= get16(mask);
+		port ^= be16_get(mask);
 	memset(ss, 0, sizeof(*ss));
 
 	switch (v[1]) {
@@ -224,7 +196,7 @@ parse_attribute(uint16_t type, const uint8_t *v, size_t len,
 		if (len != 4)
 			return -1;
 		m->have |= STUN_HAVE_CHANGE;
-		m->change = get32(v) & (STUN_CHANGE_IP | STUN_CHANGE_PORT);
+		m->change = be32_get(v) & (STUN_CHANGE_IP | STUN_CHANGE_PORT);
 		return 0;
 	case STUN_ATTR_ERROR_CODE:
 		if (m->have & STUN_HAVE_ERROR)
@@ -263,7 +235,7 @@ stun_parse(const uint8_t *buf, size_t len, struct stun_msg *m)
 	if (!stun_is_message(buf, len))
 		return -1;
 
-	type = get16(buf);
+	type = be16_get(buf);
 	m->class = ((type >> 7) & 0x02) | ((type >> 4) & 0x01);
 	m->method = (type & 0x000f) | ((type >> 1) & 0x0070) |
 	    ((type >> 2) & 0x0f80);
@@ -273,8 +245,8 @@ stun_parse(const uint8_t *buf, size_t len, struct stun_msg *m)
 	while (off < len) {
 		if (len - off < 4)
 			return -1;
-		atype = get16(buf + off);
-		alen = get16(buf + off + 2);
+		atype = be16_get(buf + off);
+		alen = be16_get(buf + off + 2);
 		plen = (alen + 3) & ~(size_t)3;
 		if (plen > len - off - 4)
 			return -1;
@@ -283,7 +255,7 @@ stun_parse(const uint8_t *buf, size_t len, struct stun_msg *m)
 			/* Last, and covering everything before it. */
 			if (alen != 4 || off + 8 != len)
 				return -1;
-			if (get32(buf + off + 4) != (stun_crc32(buf, off) ^
+			if (be32_get(buf + off + 4) != (stun_crc32(buf, off) ^
 			    STUN_FINGERPRINT_XOR))
 				return -1;
 			m->have |= STUN_HAVE_FINGERPRINT;
@@ -334,28 +306,28 @@ build_request(uint8_t *buf, size_t len, const uint8_t tid[STUN_TID_LEN],
 		return -1;
 
 	memset(buf, 0, need);
-	put16(buf, STUN_METHOD_BINDING);		/* class request */
-	put16(buf + 2, need - STUN_HDR_LEN);
-	put32(buf + 4, STUN_COOKIE);
+	be16_put(buf, STUN_METHOD_BINDING);		/* class request */
+	be16_put(buf + 2, need - STUN_HDR_LEN);
+	be32_put(buf + 4, STUN_COOKIE);
 	memcpy(buf + 8, tid, STUN_TID_LEN);
 	off = STUN_HDR_LEN;
 
 	if (change) {
-		put16(buf + off, STUN_ATTR_CHANGE_REQUEST);
-		put16(buf + off + 2, 4);
-		put32(buf + off + 4, flags);
+		be16_put(buf + off, STUN_ATTR_CHANGE_REQUEST);
+		be16_put(buf + off + 2, 4);
+		be32_put(buf + off + 4, flags);
 		off += 8;
 	}
 	if (software != NULL) {
-		put16(buf + off, STUN_ATTR_SOFTWARE);
-		put16(buf + off + 2, slen);
+		be16_put(buf + off, STUN_ATTR_SOFTWARE);
+		be16_put(buf + off + 2, slen);
 		memcpy(buf + off + 4, software, slen);
 		off += 4 + ((slen + 3) & ~(size_t)3);
 	}
 	/* The length field already counts the fingerprint, as it must. */
-	put16(buf + off, STUN_ATTR_FINGERPRINT);
-	put16(buf + off + 2, 4);
-	put32(buf + off + 4, stun_crc32(buf, off) ^ STUN_FINGERPRINT_XOR);
+	be16_put(buf + off, STUN_ATTR_FINGERPRINT);
+	be16_put(buf + off + 2, 4);
+	be32_put(buf + off + 4, stun_crc32(buf, off) ^ STUN_FINGERPRINT_XOR);
 	off += 8;
 	return (ssize_t)off;
 }

@@ -115,7 +115,7 @@ struct stun_counters {
 void	stun_conf_start(void);
 void	stun_conf_add(const struct imsg_conf_stun *);
 void	stun_conf_end(void);
-void	stun_socket_changed(int, uint16_t);
+void	stun_socket_changed(uint16_t);
 void	stun_input(const uint8_t *, size_t, const struct sockaddr *,
 	    const struct sockaddr *);
 void	stun_ctl_nat(void (*)(const struct ctl_nat *, void *), void *);

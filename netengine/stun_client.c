@@ -30,6 +30,7 @@
 #include "log.h"
 #include "util.h"
 #include "stun.h"
+#include "netengine.h"
 
 #define STUN_RTO_MS		500	/* initial RTO, doubled each send */
 #define STUN_RC			7	/* requests per transaction */
@@ -69,8 +70,7 @@ static size_t			 nservers;
 static struct stun_conf_entry	 conf[CLAWD_STUN_MAX];
 static size_t			 nconf;
 static int			 conf_warned;
-static int			 stun_fd = -1;
-static uint16_t			 stun_port;
+static uint16_t			 stun_port;	/* 0: no socket yet */
 static struct stun_counters	 counters;
 
 static void	stun_timer(int, short, void *);
@@ -197,12 +197,11 @@ stun_conf_end(void)
  * again from the new socket.
  */
 void
-stun_socket_changed(int fd, uint16_t port)
+stun_socket_changed(uint16_t port)
 {
 	struct stun_server	*s;
 	size_t			 i;
 
-	stun_fd = fd;
 	stun_port = port;
 	for (i = 0; i < nservers; i++) {
 		s = &servers[i];
@@ -220,7 +219,7 @@ static void
 stun_start(struct stun_server *s)
 {
 	stop(s);
-	if (stun_fd == -1)
+	if (stun_port == 0)
 		return;		/* stun_socket_changed() will start us */
 	arc4random_buf(s->tid, sizeof(s->tid));
 	s->inflight = 1;
@@ -247,8 +246,7 @@ stun_send(struct stun_server *s)
 		fatalx("%s: cannot build request", __func__);
 	s->sent++;
 	now(&s->last_send);
-	if (sendto(stun_fd, buf, n, 0, (struct sockaddr *)&s->ss,
-	    sa_len((struct sockaddr *)&s->ss)) == -1) {
+	if (netengine_send((struct sockaddr *)&s->ss, buf, n) == -1) {
 		counters.send_errors++;
 		if (!s->send_warned)
 			log_warn("stun %s: sendto %s", s->name,
@@ -462,5 +460,5 @@ stun_shutdown(void)
 	    (unsigned long long)counters.wrong_source,
 	    (unsigned long long)counters.send_errors);
 	nservers = 0;
-	stun_fd = -1;
+	stun_port = 0;
 }

@@ -49,7 +49,6 @@ static int		 shutting_down;
 static int		 exit_status;
 static time_t		 parent_started;
 static uint16_t		 udp_port;
-static uint32_t		 udp_generation;
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(struct imsgev *, struct imsg *);
@@ -320,7 +319,6 @@ parent_push_conf(int startup)
 		memset(&iu, 0, sizeof(iu));
 		if ((fd = udp_open(conf->listen_port, &iu.port)) == -1)
 			return -1;
-		iu.generation = ++udp_generation;
 		udp_port = iu.port;
 		log_info("listening on udp port %u", iu.port);
 		imsgev_compose(ne, IMSG_UDP_SOCKET, 0, 0, fd, &iu,

@@ -15,10 +15,12 @@ wg_keys "$GO"
 wg_psk "$LAB_TMP/psk1"
 wg_psk "$LAB_TMP/psk2"
 
-# up KEEPALIVE CLAWD-PSK GO-PSK GO-HAS-ENDPOINT: (re)start both sides.
+# up KEEPALIVE CLAWD-PSK GO-PSK GO-HAS-ENDPOINT [CLAWD-ENDPOINT]:
+# (re)start both sides; a clawd endpoint of - makes clawd's peer one
+# that only calls in.
 up()
 {
-	local ka=$1 cpsk=$2 gpsk=$3 gep=$4 extra=() gargs=()
+	local ka=$1 cpsk=$2 gpsk=$3 gep=$4 cep=${5:-$WG_B} extra=() gargs=()
 
 	[ -n "$WG_GO_PID" ] && lab_stop_pid "$WG_GO_PID"
 	WG_GO_PID=
@@ -28,7 +30,7 @@ up()
 	extra=("keepalive $ka")
 	[ "$cpsk" = - ] || extra+=("preshared-key \"$cpsk\"")
 	wg_clawd_conf a "$WG_TA" "$WG_TA6" "$GO" "$WG_TB" "$WG_TB6" \
-	    "$WG_B" "${extra[@]}"
+	    "$cep" "${extra[@]}"
 	wg_clawd_start a
 	wg_go_start b "$WG_TB" "$WG_TB6"
 	[ "$gpsk" = - ] || gargs+=(preshared-key "$gpsk")
@@ -66,6 +68,21 @@ echo "== (a) wireguard-go initiates, clawd has no keepalive"
 up 0 - - yes
 wg_check_ping b "$WG_TA" "(a) first packet from wireguard-go"
 checks "(a)"
+
+echo "== (a2) clawd's peer has no endpoint: it learns it from wireguard-go"
+up 0 - - yes -
+ep=$(wg_peer a endpoint)
+if [ "$ep" = null ] || [ "$ep" = "" ]; then
+	lab_ok "(a2) no endpoint before wireguard-go calls"
+else
+	lab_fail "(a2) endpoint '$ep' before wireguard-go called"
+fi
+wg_check_ping b "$WG_TA" "(a2) first packet from wireguard-go"
+case "$(wg_peer a endpoint)" in
+"$WG_B:$WG_PORT")	lab_ok "(a2) endpoint learnt: $WG_B:$WG_PORT" ;;
+*)	lab_fail "(a2) endpoint $(wg_peer a endpoint), want $WG_B:$WG_PORT" ;;
+esac
+checks "(a2)"
 
 echo "== (b) clawd initiates (wireguard-go has no endpoint)"
 up 0 - - no
