@@ -6,10 +6,12 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +24,24 @@
 #include "key.h"
 #include "clawctl.h"
 
+/* What one request has received so far. */
+struct reply_state {
+	int		 done;
+	int		 have_state;		/* show drop */
+	int		 have_data;		/* drop get */
+	size_t		 datalen;
+	uint8_t		 data[DROP_FILE_MAX];
+};
+
 static __attribute__((__noreturn__)) void usage(void);
 static int	do_genkey(void);
 static int	do_pubkey(void);
-static int	do_request(const char *, enum actions,
-		    const struct output *);
+static size_t	read_drop_file(const char *, uint8_t *, size_t);
+static void	write_all(const uint8_t *, size_t);
+static int	do_request(const char *, const struct parse_result *,
+		    const struct output *, const uint8_t *, size_t);
 static int	handle_reply(struct imsg *, enum actions,
-		    const struct output *, int *);
+		    const struct output *, struct reply_state *);
 static void	check_string(const char *, size_t, const char *);
 static void	check_addr(const struct sockaddr_storage *, const char *);
 
@@ -46,9 +59,15 @@ main(int argc, char *argv[])
 	const struct parse_result	*res;
 	const struct output		*out = &text_output;
 	const char			*sockpath = CLAWD_SOCKET;
+	static uint8_t			 file[DROP_FILE_MAX];
+	size_t				 filelen;
 	int				 ch;
 
-	while ((ch = getopt(argc, argv, "js:")) != -1) {
+	/*
+	 * "+": options come before the command only, so that a drop
+	 * name or a file name that starts with '-' is left alone.
+	 */
+	while ((ch = getopt(argc, argv, "+js:")) != -1) {
 		switch (ch) {
 		case 'j':
 			out = &json_output;
@@ -76,7 +95,16 @@ main(int argc, char *argv[])
 	case SHOW_PEERS:
 	case SHOW_STATS:
 	case RELOAD:
-		return do_request(sockpath, res->action, out);
+	case SHOW_DROP:
+	case DROP_RM:
+		return do_request(sockpath, res, out, NULL, 0);
+	case DROP_PUT:
+		/* Refuse what the drop cannot take before connecting. */
+		filelen = read_drop_file(res->file, file, sizeof(file));
+		return do_request(sockpath, res, out, file, filelen);
+	case DROP_GET:
+		/* The file itself goes to stdout, with or without -j. */
+		return do_request(sockpath, res, &text_output, NULL, 0);
 	case NONE:
 		break;
 	}
@@ -128,16 +156,86 @@ do_pubkey(void)
 	return 0;
 }
 
-static int
-do_request(const char *sockpath, enum actions action,
-    const struct output *out)
+/*
+ * A file for drop put: 1 to max bytes, from a path or "-" for the
+ * standard input.  Exits with a message if it does not fit.
+ */
+static size_t
+read_drop_file(const char *path, uint8_t *buf, size_t max)
 {
+	uint8_t		 extra;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, isstdin;
+
+	isstdin = strcmp(path, "-") == 0;
+	if (isstdin)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		err(1, "%s", path);
+	for (;;) {
+		/* One byte past max tells a full file from a long one. */
+		if (len < max)
+			n = read(fd, buf + len, max - len);
+		else
+			n = read(fd, &extra, 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "%s", isstdin ? "standard input" : path);
+		}
+		if (n == 0)
+			break;
+		if (len == max)
+			errx(1, "%s: larger than %zu bytes, the most a drop "
+			    "file may hold", isstdin ? "standard input" :
+			    path, max);
+		len += n;
+	}
+	if (!isstdin)
+		close(fd);
+	if (len == 0)
+		errx(1, "%s: empty; the drop takes no empty files",
+		    isstdin ? "standard input" : path);
+	return len;
+}
+
+static void
+write_all(const uint8_t *buf, size_t len)
+{
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(STDOUT_FILENO, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "stdout");
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * Send one request and print its replies.  There is no timeout: a
+ * drop request may wait minutes for the MEGA servers, the signaler
+ * answers with an error when it gives up, and a daemon that goes away
+ * closes the socket.
+ */
+static int
+do_request(const char *sockpath, const struct parse_result *pr,
+    const struct output *out, const uint8_t *data, size_t datalen)
+{
+	static struct reply_state st;
 	struct sockaddr_un	 sun;
 	struct imsgbuf		 ibuf;
 	struct imsg		 imsg;
+	struct ctl_drop_name	 dn;
+	struct iovec		 iov[2];
+	enum actions		 action = pr->action;
 	uint32_t		 type;
 	ssize_t			 n;
-	int			 fd, done = 0, rv = 0;
+	int			 fd, iovcnt = 0, rv = 0;
 
 	switch (action) {
 	case SHOW_STATUS:
@@ -155,8 +253,33 @@ do_request(const char *sockpath, enum actions action,
 	case RELOAD:
 		type = IMSG_CTL_RELOAD;
 		break;
+	case SHOW_DROP:
+		type = IMSG_CTL_SHOW_DROP;
+		break;
+	case DROP_PUT:
+		type = IMSG_CTL_DROP_PUT;
+		break;
+	case DROP_GET:
+		type = IMSG_CTL_DROP_GET;
+		break;
+	case DROP_RM:
+		type = IMSG_CTL_DROP_RM;
+		break;
 	default:
 		errx(1, "internal error: no request for action %d", action);
+	}
+	if (action == DROP_PUT || action == DROP_GET || action == DROP_RM) {
+		/* The parser has checked the name already. */
+		memset(&dn, 0, sizeof(dn));
+		if (strlcpy(dn.name, pr->name, sizeof(dn.name)) >=
+		    sizeof(dn.name))
+			errx(1, "drop name too long");
+		iov[iovcnt].iov_base = &dn;
+		iov[iovcnt++].iov_len = sizeof(dn);
+	}
+	if (datalen > 0) {
+		iov[iovcnt].iov_base = (void *)(uintptr_t)data;
+		iov[iovcnt++].iov_len = datalen;
 	}
 
 	memset(&sun, 0, sizeof(sun));
@@ -171,28 +294,31 @@ do_request(const char *sockpath, enum actions action,
 
 	if (imsgbuf_init(&ibuf, fd) == -1)
 		err(1, "imsgbuf_init");
-	if (imsg_compose(&ibuf, type, 0, getpid(), -1, NULL, 0) == -1)
+	if (imsg_composev(&ibuf, type, 0, getpid(), -1, iov, iovcnt) == -1)
 		err(1, "imsg_compose");
 	if (imsgbuf_flush(&ibuf) == -1)
 		err(1, "write to %s", sockpath);
 
 	out->head(action);
-	while (!done) {
+	while (!st.done) {
 		switch (imsgbuf_read(&ibuf)) {
 		case -1:
 			err(1, "read from %s", sockpath);
 		case 0:
 			errx(1, "connection closed by the daemon");
 		}
-		while (!done) {
+		while (!st.done) {
 			if ((n = imsg_get(&ibuf, &imsg)) == -1)
 				err(1, "invalid reply from the daemon");
 			if (n == 0)
 				break;
-			rv = handle_reply(&imsg, action, out, &done);
+			rv = handle_reply(&imsg, action, out, &st);
 			imsg_free(&imsg);
 		}
 	}
+	/* A file is written only once it has all arrived. */
+	if (rv == 0 && st.have_data)
+		write_all(st.data, st.datalen);
 	out->tail();
 	imsgbuf_clear(&ibuf);
 	close(fd);
@@ -207,14 +333,17 @@ do_request(const char *sockpath, enum actions action,
  */
 static int
 handle_reply(struct imsg *imsg, enum actions action,
-    const struct output *out, int *done)
+    const struct output *out, struct reply_state *rs)
 {
 	struct ctl_status	 st;
 	struct ctl_nat		 nat;
 	struct ctl_peer		 peer;
 	struct ctl_counter	 cnt;
+	struct ctl_drop_state	 ds;
+	struct ctl_drop_file	 df;
 	struct ctl_result	 res;
 	uint32_t		 type;
+	size_t			 len;
 
 	type = imsg_get_type(imsg);
 	if (imsg_check(imsg, PROC_NETENGINE, PROC_CONTROL) == -1)
@@ -271,17 +400,56 @@ handle_reply(struct imsg *imsg, enum actions action,
 		check_string(cnt.name, sizeof(cnt.name), "counter name");
 		out->counter(&cnt);
 		return 0;
+	case IMSG_CTL_DROP_STATE:
+		if (action != SHOW_DROP || rs->have_state)
+			break;
+		if (imsg_get_data(imsg, &ds, sizeof(ds)) == -1)
+			errx(1, "invalid CTL_DROP_STATE reply: bad length");
+		check_string(ds.state, sizeof(ds.state), "drop state");
+		check_string(ds.account, sizeof(ds.account), "account");
+		check_string(ds.folder, sizeof(ds.folder), "folder");
+		check_string(ds.last_error, sizeof(ds.last_error),
+		    "last error");
+		rs->have_state = 1;
+		out->drop_state(&ds);
+		return 0;
+	case IMSG_CTL_DROP_FILE:
+		/* Files follow the state. */
+		if (action != SHOW_DROP || !rs->have_state)
+			break;
+		if (imsg_get_data(imsg, &df, sizeof(df)) == -1)
+			errx(1, "invalid CTL_DROP_FILE reply: bad length");
+		check_string(df.name, sizeof(df.name), "file name");
+		check_string(df.h, sizeof(df.h), "file handle");
+		out->drop_file(&df);
+		return 0;
+	case IMSG_CTL_DROP_DATA:
+		if (action != DROP_GET || rs->have_data)
+			break;
+		len = imsg_get_len(imsg);
+		if (len > sizeof(rs->data))
+			errx(1, "invalid CTL_DROP_DATA reply: %zu bytes", len);
+		if (len > 0 && imsg_get_data(imsg, rs->data, len) == -1)
+			errx(1, "invalid CTL_DROP_DATA reply: bad length");
+		rs->datalen = len;
+		rs->have_data = 1;
+		return 0;
 	case IMSG_CTL_END:
 		if (action != SHOW_STATUS && action != SHOW_NAT &&
-		    action != SHOW_PEERS && action != SHOW_STATS)
+		    action != SHOW_PEERS && action != SHOW_STATS &&
+		    action != SHOW_DROP && action != DROP_GET)
 			break;
-		*done = 1;
+		if (action == SHOW_DROP && !rs->have_state)
+			errx(1, "invalid reply: the drop's state is missing");
+		if (action == DROP_GET && !rs->have_data)
+			errx(1, "invalid reply: the file's data is missing");
+		rs->done = 1;
 		return 0;
 	case IMSG_CTL_RESULT:
 		if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
 			errx(1, "invalid CTL_RESULT reply: bad length");
 		check_string(res.msg, sizeof(res.msg), "result message");
-		*done = 1;
+		rs->done = 1;
 		return out->result(&res);
 	}
 	errx(1, "unexpected reply from the daemon: type %u (%s)", type,

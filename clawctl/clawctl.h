@@ -19,6 +19,8 @@ struct output {
 	void	(*nat)(const struct ctl_nat *);
 	void	(*peer)(const struct ctl_peer *);
 	void	(*counter)(const struct ctl_counter *);
+	void	(*drop_state)(const struct ctl_drop_state *);
+	void	(*drop_file)(const struct ctl_drop_file *);
 	int	(*result)(const struct ctl_result *);
 	void	(*tail)(void);
 };
@@ -32,5 +34,7 @@ const char	*fmt_key(const uint8_t *, char *, size_t);
 const char	*fmt_capeff(uint64_t);
 const char	*fmt_addr(const struct sockaddr_storage *, char *, size_t);
 int		 addr_isset(const struct sockaddr_storage *);
+const char	*fmt_age(int64_t, char *, size_t);
+const char	*fmt_backoff(int64_t, char *, size_t);
 
 #endif /* CLAWCTL_H */

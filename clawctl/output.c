@@ -63,3 +63,32 @@ fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	return sa_str((const struct sockaddr *)ss, buf, len);
 }
+
+/* An age in the largest unit that keeps it short: 12s, 5m, 3h, 2d. */
+const char *
+fmt_age(int64_t secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		strlcpy(buf, "-", len);
+	else if (secs < 120)
+		snprintf(buf, len, "%llds", (long long)secs);
+	else if (secs < 2 * 3600)
+		snprintf(buf, len, "%lldm", (long long)secs / 60);
+	else if (secs < 2 * 86400)
+		snprintf(buf, len, "%lldh", (long long)secs / 3600);
+	else
+		snprintf(buf, len, "%lldd", (long long)secs / 86400);
+	return buf;
+}
+
+/* Milliseconds as seconds with one decimal, or "none". */
+const char *
+fmt_backoff(int64_t ms, char *buf, size_t len)
+{
+	if (ms <= 0)
+		strlcpy(buf, "none", len);
+	else
+		snprintf(buf, len, "%lld.%lld s", (long long)ms / 1000,
+		    (long long)(ms % 1000) / 100);
+	return buf;
+}

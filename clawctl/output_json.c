@@ -21,6 +21,8 @@ static void	json_status(const struct ctl_status *);
 static void	json_nat(const struct ctl_nat *);
 static void	json_peer(const struct ctl_peer *);
 static void	json_counter(const struct ctl_counter *);
+static void	json_drop_state(const struct ctl_drop_state *);
+static void	json_drop_file(const struct ctl_drop_file *);
 static int	json_result(const struct ctl_result *);
 static void	json_tail(void);
 
@@ -30,6 +32,8 @@ const struct output json_output = {
 	.nat = json_nat,
 	.peer = json_peer,
 	.counter = json_counter,
+	.drop_state = json_drop_state,
+	.drop_file = json_drop_file,
 	.result = json_result,
 	.tail = json_tail,
 };
@@ -165,6 +169,45 @@ static void
 json_counter(const struct ctl_counter *c)
 {
 	jset(list, c->name, json_integer((json_int_t)c->value));
+}
+
+/* The drop's state at the top level, its files in "files". */
+static void
+json_drop_state(const struct ctl_drop_state *ds)
+{
+	jset(root, "state", json_string(ds->state));
+	jset(root, "sc_live", json_boolean(ds->sc_live));
+	jset(root, "account", ds->account[0] != '\0' ?
+	    json_string(ds->account) : json_null());
+	jset(root, "folder", ds->folder[0] != '\0' ?
+	    json_string(ds->folder) : json_null());
+	jset(root, "backoff_ms", json_integer(ds->backoff_ms));
+	jset(root, "last_error", ds->last_error[0] != '\0' ?
+	    json_string(ds->last_error) : json_null());
+	jset(root, "requests", json_integer((json_int_t)ds->requests));
+	jset(root, "errors", json_integer((json_int_t)ds->errors));
+	jset(root, "retries", json_integer((json_int_t)ds->retries));
+	jset(root, "logins", json_integer((json_int_t)ds->logins));
+	jset(root, "puts", json_integer((json_int_t)ds->puts));
+	jset(root, "gets", json_integer((json_int_t)ds->gets));
+	jset(root, "deletes", json_integer((json_int_t)ds->deletes));
+	list = jcheck(json_array());
+	jset(root, "files", list);
+}
+
+static void
+json_drop_file(const struct ctl_drop_file *df)
+{
+	json_t	*o;
+
+	o = jcheck(json_object());
+	jset(o, "name", json_string(df->name));
+	jset(o, "handle", json_string(df->h));
+	jset(o, "size", json_integer(df->size));
+	jset(o, "age", json_integer(df->age));
+	jset(o, "mine", json_boolean(df->mine));
+	if (json_array_append_new(list, o) == -1)
+		errx(1, "json_array_append");
 }
 
 static int

@@ -19,6 +19,8 @@ static void	text_status(const struct ctl_status *);
 static void	text_nat(const struct ctl_nat *);
 static void	text_peer(const struct ctl_peer *);
 static void	text_counter(const struct ctl_counter *);
+static void	text_drop_state(const struct ctl_drop_state *);
+static void	text_drop_file(const struct ctl_drop_file *);
 static int	text_result(const struct ctl_result *);
 static void	text_tail(void);
 
@@ -28,6 +30,8 @@ const struct output text_output = {
 	.nat = text_nat,
 	.peer = text_peer,
 	.counter = text_counter,
+	.drop_state = text_drop_state,
+	.drop_file = text_drop_file,
 	.result = text_result,
 	.tail = text_tail,
 };
@@ -37,6 +41,7 @@ static enum actions	 text_action;
 #define STATUS_FMT	"%-10s %7s %-10s %-16s %s\n"
 #define NAT_FMT		"%-22s %-22s %-22s %-8s %6s %6s\n"
 #define PEER_FMT	"%-12s %-44s %-22s %-8s %9s %10s %10s\n"
+#define DROP_FMT	"%-29s %-6s %-5s %s\n"
 
 static void
 text_head(enum actions action)
@@ -134,13 +139,71 @@ text_counter(const struct ctl_counter *c)
 	printf("%-32s %20llu\n", c->name, (unsigned long long)c->value);
 }
 
+static void
+text_drop_state(const struct ctl_drop_state *ds)
+{
+	char	 backoff[32];
+
+	/* How changes reach us matters only once the client runs. */
+	if (strcmp(ds->state, "disabled") == 0)
+		printf("drop: %s\n", ds->state);
+	else
+		printf("drop: %s (%s)\n", ds->state,
+		    ds->sc_live ? "sc live" : "polling");
+	printf("account: %s\n", ds->account[0] != '\0' ? ds->account : "-");
+	printf("folder: %s\n", ds->folder[0] != '\0' ? ds->folder : "-");
+	printf("requests %llu, errors %llu, retries %llu, logins %llu, "
+	    "puts %llu, gets %llu, deletes %llu\n",
+	    (unsigned long long)ds->requests,
+	    (unsigned long long)ds->errors,
+	    (unsigned long long)ds->retries,
+	    (unsigned long long)ds->logins,
+	    (unsigned long long)ds->puts,
+	    (unsigned long long)ds->gets,
+	    (unsigned long long)ds->deletes);
+	printf("back-off: %s\n", fmt_backoff(ds->backoff_ms, backoff,
+	    sizeof(backoff)));
+	if (ds->last_error[0] != '\0')
+		printf("last error: %s\n", ds->last_error);
+	printf(DROP_FMT, "NAME", "SIZE", "AGE", "MINE");
+}
+
+static void
+text_drop_file(const struct ctl_drop_file *df)
+{
+	char	 size[24], age[24];
+
+	snprintf(size, sizeof(size), "%lld", (long long)df->size);
+	printf(DROP_FMT, df->name, size, fmt_age(df->age, age, sizeof(age)),
+	    df->mine ? "yes" : "no");
+}
+
+static const char *
+text_action_name(void)
+{
+	switch (text_action) {
+	case RELOAD:
+		return "reload";
+	case SHOW_DROP:
+		return "show drop";
+	case DROP_PUT:
+		return "drop put";
+	case DROP_GET:
+		return "drop get";
+	case DROP_RM:
+		return "drop rm";
+	default:
+		return "request";
+	}
+}
+
 static int
 text_result(const struct ctl_result *r)
 {
 	if (r->error != 0) {
 		fflush(stdout);
 		fprintf(stderr, "clawctl: %s failed: %s\n",
-		    text_action == RELOAD ? "reload" : "request",
+		    text_action_name(),
 		    r->msg[0] != '\0' ? r->msg : "unknown error");
 		return 1;
 	}

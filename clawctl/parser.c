@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawd_imsg.h"
 #include "parser.h"
 
 enum token_type {
 	ENDTOKEN = 0,
 	NOTOKEN,	/* nothing more is also valid here */
-	KEYWORD
+	KEYWORD,
+	DROPNAME,	/* a file name in the drop */
+	FILENAME	/* a local file, or "-" */
 };
 
 struct token {
@@ -27,9 +30,14 @@ struct token {
 };
 
 static const struct token t_show[];
+static const struct token t_drop[];
+static const struct token t_drop_name[];
+static const struct token t_put_name[];
+static const struct token t_put_file[];
 
 static const struct token t_main[] = {
 	{ KEYWORD,	"show",		NONE,		t_show },
+	{ KEYWORD,	"drop",		NONE,		t_drop },
 	{ KEYWORD,	"reload",	RELOAD,		NULL },
 	{ KEYWORD,	"genkey",	GENKEY,		NULL },
 	{ KEYWORD,	"pubkey",	PUBKEY,		NULL },
@@ -41,6 +49,29 @@ static const struct token t_show[] = {
 	{ KEYWORD,	"nat",		SHOW_NAT,	NULL },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	NULL },
 	{ KEYWORD,	"stats",	SHOW_STATS,	NULL },
+	{ KEYWORD,	"drop",		SHOW_DROP,	NULL },
+	{ ENDTOKEN,	"",		NONE,		NULL }
+};
+
+static const struct token t_drop[] = {
+	{ KEYWORD,	"put",		DROP_PUT,	t_put_name },
+	{ KEYWORD,	"get",		DROP_GET,	t_drop_name },
+	{ KEYWORD,	"rm",		DROP_RM,	t_drop_name },
+	{ ENDTOKEN,	"",		NONE,		NULL }
+};
+
+static const struct token t_drop_name[] = {
+	{ DROPNAME,	"name",		NONE,		NULL },
+	{ ENDTOKEN,	"",		NONE,		NULL }
+};
+
+static const struct token t_put_name[] = {
+	{ DROPNAME,	"name",		NONE,		t_put_file },
+	{ ENDTOKEN,	"",		NONE,		NULL }
+};
+
+static const struct token t_put_file[] = {
+	{ FILENAME,	"file",		NONE,		NULL },
 	{ ENDTOKEN,	"",		NONE,		NULL }
 };
 
@@ -68,7 +99,11 @@ parse(int argc, char *argv[])
 			exit(1);
 		if (match->value != NONE)
 			res.action = match->value;
-		prev = match->keyword;
+		if (match->type == DROPNAME)
+			res.name = argv[i];
+		else if (match->type == FILENAME)
+			res.file = argv[i];
+		prev = match->type == KEYWORD ? match->keyword : argv[i];
 		table = match->next;
 	}
 	if (table != NULL) {
@@ -89,8 +124,24 @@ parse(int argc, char *argv[])
 }
 
 /*
- * An exact match wins; otherwise the word must be the prefix of
- * exactly one keyword.  Errors are reported here.
+ * What the signaler accepts too: 1 to DROP_NAME_MAX - 1 characters of
+ * [A-Za-z0-9._-], so a name is safe in a path, a log line and JSON.
+ */
+int
+drop_name_valid(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	if (len == 0 || len >= DROP_NAME_MAX)
+		return 0;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+/*
+ * An argument token takes any word it can use.  Otherwise an exact
+ * match wins, or the word must be the prefix of exactly one keyword.
+ * Errors are reported here.
  */
 static const struct token *
 match_token(const char *word, const struct token *table, const char *prev)
@@ -100,8 +151,24 @@ match_token(const char *word, const struct token *table, const char *prev)
 	int			 n = 0;
 
 	for (t = table; t->type != ENDTOKEN; t++) {
-		if (t->type != KEYWORD)
+		switch (t->type) {
+		case DROPNAME:
+			if (drop_name_valid(word))
+				return t;
+			fprintf(stderr, "clawctl: invalid drop name \"%s\": "
+			    "1 to %d characters of A-Z a-z 0-9 . _ -\n",
+			    word, DROP_NAME_MAX - 1);
+			return NULL;
+		case FILENAME:
+			if (*word != '\0')
+				return t;
+			fprintf(stderr, "clawctl: empty file name\n");
+			return NULL;
+		case KEYWORD:
+			break;
+		default:
 			continue;
+		}
 		if (strcmp(word, t->keyword) == 0)
 			return t;
 		if (len > 0 && strncmp(word, t->keyword, len) == 0) {
@@ -136,6 +203,8 @@ show_valid_args(const struct token *table)
 	for (t = table; t->type != ENDTOKEN; t++) {
 		if (t->type == KEYWORD)
 			fprintf(stderr, "  %s\n", t->keyword);
+		else if (t->type == DROPNAME || t->type == FILENAME)
+			fprintf(stderr, "  <%s>\n", t->keyword);
 		else if (t->type == NOTOKEN)
 			fprintf(stderr, "  <cr>\n");
 	}

@@ -13,13 +13,21 @@ enum actions {
 	SHOW_STATS,
 	RELOAD,
 	GENKEY,
-	PUBKEY
+	PUBKEY,
+	SHOW_DROP,
+	DROP_PUT,
+	DROP_GET,
+	DROP_RM
 };
 
+/* name and file point into argv. */
 struct parse_result {
 	enum actions	 action;
+	const char	*name;		/* a drop file's name */
+	const char	*file;		/* drop put: a path, or "-" */
 };
 
 const struct parse_result	*parse(int, char *[]);
+int				 drop_name_valid(const char *);
 
 #endif /* CLAWCTL_PARSER_H */

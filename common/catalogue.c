@@ -31,6 +31,7 @@ struct imsg_rule {
 	uint32_t	 routes;	/* R(from, to) bits */
 	size_t		 len;		/* exact payload length */
 	int		 fd;		/* a descriptor must come with it */
+	size_t		 max;		/* if set, len..max bytes */
 };
 
 static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
@@ -51,6 +52,12 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	[IMSG_HTTPS_CONF] = { "HTTPS_CONF",
 	    R(P, S), sizeof(struct imsg_https_conf), FD_NO },
 	[IMSG_HTTPS_CA_FD] = { "HTTPS_CA_FD", R(P, S), 0, FD_YES },
+	[IMSG_MEGA_CONF] = { "MEGA_CONF",
+	    R(P, S), sizeof(struct imsg_mega_conf), FD_NO },
+	[IMSG_RESOLVE] = { "RESOLVE",
+	    R(S, P), sizeof(struct imsg_resolve), FD_NO },
+	[IMSG_RESOLVED] = { "RESOLVED",
+	    R(P, S), sizeof(struct imsg_resolve), FD_NO },
 	[IMSG_TUN_FD] = { "TUN_FD", R(P, N), sizeof(struct imsg_tun), FD_YES },
 	[IMSG_CONF_PEER] = { "CONF_PEER",
 	    R(P, N), sizeof(struct imsg_conf_peer), FD_NO },
@@ -81,8 +88,59 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	[IMSG_CTL_COUNTER] = { "CTL_COUNTER",
 	    R(N, T), sizeof(struct ctl_counter), FD_NO },
 	[IMSG_CTL_RESULT] = { "CTL_RESULT",
-	    R(P, N) | R(N, T), sizeof(struct ctl_result), FD_NO },
-	[IMSG_CTL_END] = { "CTL_END", R(P, N) | R(N, T), 0, FD_NO },
+	    R(P, N) | R(S, N) | R(N, T), sizeof(struct ctl_result), FD_NO },
+	[IMSG_CTL_END] = { "CTL_END",
+	    R(P, N) | R(S, N) | R(N, T), 0, FD_NO },
+	[IMSG_MEGA_CRED_FD] = { "MEGA_CRED_FD", R(P, C), 0, FD_YES },
+	[IMSG_MEGA_SESSION_LOAD] = { "MEGA_SESSION_LOAD",
+	    R(P, C), 0, FD_NO, MEGA_SESSION_MAX },
+	[IMSG_MEGA_SESSION_SAVE] = { "MEGA_SESSION_SAVE",
+	    R(C, P), 0, FD_NO, MEGA_SESSION_MAX },
+	[IMSG_MEGA_ACCOUNT] = { "MEGA_ACCOUNT",
+	    R(C, S), sizeof(struct imsg_mega_account), FD_NO },
+	[IMSG_MEGA_PRELOGIN] = { "MEGA_PRELOGIN",
+	    R(S, C), sizeof(struct imsg_mega_prelogin), FD_NO },
+	[IMSG_MEGA_UH] = { "MEGA_UH",
+	    R(C, S), sizeof(struct imsg_mega_uh), FD_NO },
+	[IMSG_MEGA_LOGIN] = { "MEGA_LOGIN",
+	    R(S, C), sizeof(struct imsg_mega_login), FD_NO },
+	[IMSG_MEGA_SESSION] = { "MEGA_SESSION",
+	    R(C, S), sizeof(struct imsg_mega_session), FD_NO },
+	[IMSG_MEGA_NODE_OPEN] = { "MEGA_NODE_OPEN",
+	    R(S, C), sizeof(struct imsg_mega_node), FD_NO },
+	[IMSG_MEGA_NODE_ATTR] = { "MEGA_NODE_ATTR",
+	    R(C, S), sizeof(struct imsg_mega_node_attr), FD_NO },
+	[IMSG_MEGA_NEW_FOLDER] = { "MEGA_NEW_FOLDER",
+	    R(S, C), sizeof(struct imsg_mega_new), FD_NO },
+	[IMSG_MEGA_NEW_NODE] = { "MEGA_NEW_NODE",
+	    R(C, S), sizeof(struct imsg_mega_new_node), FD_NO },
+	[IMSG_MEGA_SEAL_FILE] = { "MEGA_SEAL_FILE",
+	    R(S, C), sizeof(struct imsg_mega_new), FD_NO,
+	    sizeof(struct imsg_mega_new) + DROP_FILE_MAX },
+	[IMSG_MEGA_SEALED] = { "MEGA_SEALED",
+	    R(C, S), sizeof(struct imsg_mega_new_node), FD_NO,
+	    sizeof(struct imsg_mega_new_node) + DROP_FILE_MAX },
+	[IMSG_MEGA_OPEN_FILE] = { "MEGA_OPEN_FILE",
+	    R(S, C), sizeof(struct imsg_mega_open), FD_NO,
+	    sizeof(struct imsg_mega_open) + DROP_FILE_MAX },
+	[IMSG_MEGA_OPENED] = { "MEGA_OPENED",
+	    R(C, S), sizeof(struct imsg_mega_opened), FD_NO,
+	    sizeof(struct imsg_mega_opened) + DROP_FILE_MAX },
+	[IMSG_CTL_SHOW_DROP] = { "CTL_SHOW_DROP",
+	    R(T, N) | R(N, S), 0, FD_NO },
+	[IMSG_CTL_DROP_PUT] = { "CTL_DROP_PUT",
+	    R(T, N) | R(N, S), sizeof(struct ctl_drop_name), FD_NO,
+	    sizeof(struct ctl_drop_name) + DROP_FILE_MAX },
+	[IMSG_CTL_DROP_GET] = { "CTL_DROP_GET",
+	    R(T, N) | R(N, S), sizeof(struct ctl_drop_name), FD_NO },
+	[IMSG_CTL_DROP_RM] = { "CTL_DROP_RM",
+	    R(T, N) | R(N, S), sizeof(struct ctl_drop_name), FD_NO },
+	[IMSG_CTL_DROP_STATE] = { "CTL_DROP_STATE",
+	    R(S, N) | R(N, T), sizeof(struct ctl_drop_state), FD_NO },
+	[IMSG_CTL_DROP_FILE] = { "CTL_DROP_FILE",
+	    R(S, N) | R(N, T), sizeof(struct ctl_drop_file), FD_NO },
+	[IMSG_CTL_DROP_DATA] = { "CTL_DROP_DATA",
+	    R(S, N) | R(N, T), 0, FD_NO, DROP_FILE_MAX },
 };
 
 static const char *const procnames[] = {
@@ -133,7 +191,8 @@ imsg_check(struct imsg *imsg, int from, int self)
 		errno = EPERM;
 		goto bad;
 	}
-	if (imsg_get_len(imsg) != r->len) {
+	if (r->max != 0 ? imsg_get_len(imsg) < r->len ||
+	    imsg_get_len(imsg) > r->max : imsg_get_len(imsg) != r->len) {
 		errno = EBADMSG;
 		goto bad;
 	}

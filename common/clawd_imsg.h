@@ -41,6 +41,9 @@ enum imsg_type {
 	IMSG_CONF_END,		/* P->N, configuration complete */
 	IMSG_HTTPS_CONF,	/* P->S, API URL and resolved address */
 	IMSG_HTTPS_CA_FD,	/* P->S, fd: the CA bundle */
+	IMSG_MEGA_CONF,		/* P->S, the drop folder and limits */
+	IMSG_RESOLVE,		/* S->P, a host name in a MEGA reply */
+	IMSG_RESOLVED,		/* P->S, its address */
 	IMSG_TUN_FD,		/* P->N, fd: the TUN device */
 	IMSG_CONF_PEER,		/* P->N, one peer */
 	IMSG_CONF_ALLOWED,	/* P->N, one allowed-ips prefix of a peer */
@@ -67,6 +70,33 @@ enum imsg_type {
 	IMSG_CTL_COUNTER,	/* N->T, one counter */
 	IMSG_CTL_RESULT,	/* P->N->T, N->T: success or an error */
 	IMSG_CTL_END,		/* P->N->T, N->T: end of a list */
+
+	/* The MEGA account: crypto holds the secrets, signaler talks. */
+	IMSG_MEGA_CRED_FD,	/* P->C, fd: the credentials file */
+	IMSG_MEGA_SESSION_LOAD,	/* P->C, the sealed session, may be empty */
+	IMSG_MEGA_SESSION_SAVE,	/* C->P, a sealed session; empty: forget */
+	IMSG_MEGA_ACCOUNT,	/* C->S, the e-mail and a resumable sid */
+	IMSG_MEGA_PRELOGIN,	/* S->C, the us0 reply */
+	IMSG_MEGA_UH,		/* C->S, the user hash for us */
+	IMSG_MEGA_LOGIN,	/* S->C, the us reply */
+	IMSG_MEGA_SESSION,	/* C->S, the sid, or why login failed */
+	IMSG_MEGA_NODE_OPEN,	/* S->C, decrypt a node's attributes */
+	IMSG_MEGA_NODE_ATTR,	/* C->S, the attributes' JSON text */
+	IMSG_MEGA_NEW_FOLDER,	/* S->C, key and attributes for a folder */
+	IMSG_MEGA_NEW_NODE,	/* C->S, the wrapped key and attributes */
+	IMSG_MEGA_SEAL_FILE,	/* S->C, encrypt a file for upload */
+	IMSG_MEGA_SEALED,	/* C->S, its ciphertext, key, attributes */
+	IMSG_MEGA_OPEN_FILE,	/* S->C, decrypt and check a download */
+	IMSG_MEGA_OPENED,	/* C->S, its plaintext */
+
+	/* Control: the drop, clawctl <-> netengine <-> signaler. */
+	IMSG_CTL_SHOW_DROP,	/* T->N->S */
+	IMSG_CTL_DROP_PUT,	/* T->N->S, a name and the file */
+	IMSG_CTL_DROP_GET,	/* T->N->S */
+	IMSG_CTL_DROP_RM,	/* T->N->S */
+	IMSG_CTL_DROP_STATE,	/* S->N->T, the client's state */
+	IMSG_CTL_DROP_FILE,	/* S->N->T, one file in the drop */
+	IMSG_CTL_DROP_DATA,	/* S->N->T, a file's contents */
 
 	IMSG_TYPE_MAX
 };
@@ -95,6 +125,20 @@ struct imsg_https_conf {
 	struct sockaddr_storage	 ss;		/* the host, resolved */
 	uint32_t		 have_ss;
 	uint32_t		 allow_http;
+};
+
+/* IMSG_MEGA_CONF */
+struct imsg_mega_conf {
+	char			 folder[CLAWD_PATH_MAX];
+};
+
+/* IMSG_RESOLVE, IMSG_RESOLVED; error is 0 or an EAI_* code. */
+struct imsg_resolve {
+	char			 host[CLAWD_HOST_MAX];
+	uint16_t		 port;
+	uint16_t		 pad;
+	int32_t			 error;
+	struct sockaddr_storage	 ss;
 };
 
 /* IMSG_TUN_FD */
@@ -233,6 +277,148 @@ struct ctl_counter {
 struct ctl_result {
 	int32_t			 error;		/* 0 success */
 	char			 msg[256];
+};
+
+/*
+ * The MEGA account.  Sizes follow signaler/megaapi.h; the strings are
+ * NUL-terminated, and receivers terminate them again before use.
+ */
+#define MEGA_EMAIL_MAX		255	/* with the NUL */
+#define MEGA_SID_MAX		59	/* 58 characters */
+#define MEGA_USER_MAX		12	/* user handle, 11 characters */
+#define MEGA_SESSION_MAX	1024	/* a sealed session blob */
+#define MEGA_ERR_MAX		128
+
+/* IMSG_MEGA_ACCOUNT: who to log in as, and a session to try first. */
+struct imsg_mega_account {
+	char			 email[MEGA_EMAIL_MAX];
+	char			 sid[MEGA_SID_MAX];	/* "" if none */
+	char			 u[MEGA_USER_MAX];
+};
+
+/* IMSG_MEGA_PRELOGIN */
+struct imsg_mega_prelogin {
+	uint32_t		 v;		/* 1 or 2 */
+	char			 salt[44];	/* v2: base64url, 32 bytes */
+};
+
+/* IMSG_MEGA_UH */
+struct imsg_mega_uh {
+	char			 uh[24];
+};
+
+/* IMSG_MEGA_LOGIN: the us reply's fields, base64url. */
+struct imsg_mega_login {
+	char			 k[23];
+	char			 privk[2049];
+	char			 csid[1025];
+	char			 tsid[MEGA_SID_MAX];
+	char			 u[MEGA_USER_MAX];
+};
+
+/* IMSG_MEGA_SESSION */
+#define MEGA_LOGIN_OK		0
+#define MEGA_LOGIN_BADPASS	1	/* the keys do not decrypt */
+#define MEGA_LOGIN_BADREPLY	2	/* malformed reply */
+#define MEGA_LOGIN_NOCRED	3	/* no usable credentials */
+struct imsg_mega_session {
+	uint32_t		 result;	/* MEGA_LOGIN_* */
+	char			 sid[MEGA_SID_MAX];
+	char			 u[MEGA_USER_MAX];
+	char			 err[MEGA_ERR_MAX];
+};
+
+/*
+ * Node requests carry a sequence number chosen by the signaler, which
+ * the answer repeats.  Keys and attributes are base64url as in the API.
+ */
+#define MEGA_HANDLE_MAX		9
+#define MEGA_NODEKEY_MAX	44	/* a 32-byte key */
+#define MEGA_ATTR_MAX		513	/* base64url attributes */
+#define MEGA_ATTRJSON_MAX	400	/* their JSON text */
+
+/* IMSG_MEGA_NODE_OPEN */
+struct imsg_mega_node {
+	uint32_t		 seq;
+	uint32_t		 t;		/* MA_T_FILE, MA_T_FOLDER */
+	char			 h[MEGA_HANDLE_MAX];
+	char			 k[MEGA_NODEKEY_MAX];	/* our key entry */
+	char			 a[MEGA_ATTR_MAX];
+};
+
+/* IMSG_MEGA_NODE_ATTR */
+struct imsg_mega_node_attr {
+	uint32_t		 seq;
+	int32_t			 error;		/* 0, or -1: not ours */
+	char			 h[MEGA_HANDLE_MAX];
+	char			 json[MEGA_ATTRJSON_MAX];
+};
+
+/* IMSG_MEGA_NEW_FOLDER, and the header of IMSG_MEGA_SEAL_FILE. */
+struct imsg_mega_new {
+	uint32_t		 seq;
+	char			 json[MEGA_ATTRJSON_MAX];	/* {"n":..} */
+};
+
+/* IMSG_MEGA_NEW_NODE, and the header of IMSG_MEGA_SEALED. */
+struct imsg_mega_new_node {
+	uint32_t		 seq;
+	int32_t			 error;
+	char			 k[MEGA_NODEKEY_MAX];	/* wrapped with MK */
+	char			 a[MEGA_ATTR_MAX];
+};
+
+/* Header of IMSG_MEGA_OPEN_FILE; the ciphertext follows. */
+struct imsg_mega_open {
+	uint32_t		 seq;
+	char			 k[MEGA_NODEKEY_MAX];
+};
+
+/* Header of IMSG_MEGA_OPENED; the plaintext follows. */
+struct imsg_mega_opened {
+	uint32_t		 seq;
+	int32_t			 error;		/* -1: bad key or MAC */
+};
+
+/*
+ * The drop.  A file is at most DROP_FILE_MAX bytes, so that it fits in
+ * one message with its header; names are DROP_NAME_MAX - 1 characters
+ * of [A-Za-z0-9._-] at most.
+ */
+#define DROP_FILE_MAX		8192
+#define DROP_NAME_MAX		128
+
+/* IMSG_CTL_DROP_GET, IMSG_CTL_DROP_RM, the header of IMSG_CTL_DROP_PUT */
+struct ctl_drop_name {
+	char			 name[DROP_NAME_MAX];
+};
+
+/* IMSG_CTL_DROP_STATE */
+struct ctl_drop_state {
+	char			 state[32];	/* see clawctl(8) */
+	char			 account[MEGA_EMAIL_MAX];
+	char			 folder[CLAWD_PATH_MAX];
+	char			 last_error[MEGA_ERR_MAX];
+	uint32_t		 sc_live;	/* 1: sc, 0: polling f */
+	uint32_t		 files;
+	int64_t			 backoff_ms;	/* until the next try, or 0 */
+	uint64_t		 requests;	/* HTTP requests made */
+	uint64_t		 errors;	/* failed requests */
+	uint64_t		 retries;
+	uint64_t		 logins;
+	uint64_t		 puts;
+	uint64_t		 gets;
+	uint64_t		 deletes;
+};
+
+/* IMSG_CTL_DROP_FILE */
+struct ctl_drop_file {
+	char			 name[DROP_NAME_MAX];
+	char			 h[MEGA_HANDLE_MAX];
+	uint8_t			 mine;		/* put by this clawd */
+	uint8_t			 pad[6];
+	int64_t			 size;
+	int64_t			 age;		/* seconds */
 };
 
 /* catalogue.c */

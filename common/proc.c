@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -119,6 +120,27 @@ imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid,
 	if ((ret = imsg_compose(&iev->ibuf, type, peerid, pid, fd, data,
 	    len)) == -1)
 		log_warn("imsg_compose %s to %s", imsg_type_name(type),
+		    proc_name(iev->peer));
+	else
+		imsgev_add(iev);
+	return ret;
+}
+
+/* A header and a body in one message, without copying them together. */
+int
+imsgev_compose2(struct imsgev *iev, uint32_t type, uint32_t peerid,
+    const void *hdr, size_t hlen, const void *data, size_t len)
+{
+	struct iovec	 iov[2];
+	int		 ret;
+
+	iov[0].iov_base = (void *)(uintptr_t)hdr;
+	iov[0].iov_len = hlen;
+	iov[1].iov_base = (void *)(uintptr_t)data;
+	iov[1].iov_len = len;
+	if ((ret = imsg_composev(&iev->ibuf, type, peerid, 0, -1, iov,
+	    len > 0 ? 2 : 1)) == -1)
+		log_warn("imsg_composev %s to %s", imsg_type_name(type),
 		    proc_name(iev->peer));
 	else
 		imsgev_add(iev);
@@ -404,5 +426,17 @@ proc_child_compose(int to, uint32_t type, uint32_t peerid, pid_t pid,
 		return -1;
 	}
 	return imsgev_compose(iev_peer[to], type, peerid, pid, fd, data,
+	    len);
+}
+
+int
+proc_child_compose2(int to, uint32_t type, uint32_t peerid,
+    const void *hdr, size_t hlen, const void *data, size_t len)
+{
+	if (to < 0 || to >= PROC_MAX || iev_peer[to] == NULL) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return imsgev_compose2(iev_peer[to], type, peerid, hdr, hlen, data,
 	    len);
 }

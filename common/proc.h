@@ -50,6 +50,8 @@ void	 imsgev_add(struct imsgev *);
 void	 imsgev_clear(struct imsgev *);
 int	 imsgev_compose(struct imsgev *, uint32_t, uint32_t, pid_t, int,
 	    const void *, size_t);
+int	 imsgev_compose2(struct imsgev *, uint32_t, uint32_t,
+	    const void *, size_t, const void *, size_t);
 
 /* Parent side. */
 pid_t	 proc_spawn(const char *, int, int, int, struct imsgev *,
@@ -68,6 +70,8 @@ __attribute__((__noreturn__))
 void	 proc_unexpected(struct imsgev *, struct imsg *);
 int	 proc_imsg_fd(struct imsg *);
 int	 proc_child_compose(int, uint32_t, uint32_t, pid_t, int,
+	    const void *, size_t);
+int	 proc_child_compose2(int, uint32_t, uint32_t, const void *, size_t,
 	    const void *, size_t);
 
 #endif /* CLAWD_PROC_H */

@@ -1,6 +1,6 @@
 /*
- * crypto: the only process that holds the node's static private key
- * (and, in later work, pre-shared keys and MEGA's keys).  It has no
+ * crypto: the only process that holds the node's static private key,
+ * the pre-shared keys and the MEGA account's secrets.  It has no
  * network, no files and no socket but its imsg channels; the parent
  * hands it the key file as an open descriptor.
  */
@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "noise.h"
 #include "wgcrypto.h"
+#include "megacrypto.h"
 #include "crypto.h"
 
 /* The static key pair, in locked memory; wiped at exit. */
@@ -33,6 +34,7 @@ static void
 crypto_wipe(void)
 {
 	handshake_clear();
+	megakeys_clear();
 	if (ck != NULL)
 		noise_local_clear(ck);
 }
@@ -93,6 +95,30 @@ crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("bad WG_HANDSHAKE_IN");
 		handshake_input(&hin);
 		break;
+	case IMSG_MEGA_CRED_FD:
+		megakeys_cred_fd(proc_imsg_fd(imsg));
+		break;
+	case IMSG_MEGA_SESSION_LOAD:
+		megakeys_session_load(imsg);
+		break;
+	case IMSG_MEGA_PRELOGIN:
+		megakeys_prelogin(imsg);
+		break;
+	case IMSG_MEGA_LOGIN:
+		megakeys_login(imsg);
+		break;
+	case IMSG_MEGA_NODE_OPEN:
+		megakeys_node_open(imsg);
+		break;
+	case IMSG_MEGA_NEW_FOLDER:
+		megakeys_new_folder(imsg);
+		break;
+	case IMSG_MEGA_SEAL_FILE:
+		megakeys_seal_file(imsg);
+		break;
+	case IMSG_MEGA_OPEN_FILE:
+		megakeys_open_file(imsg);
+		break;
 	default:
 		proc_unexpected(iev, imsg);
 	}
@@ -109,8 +135,9 @@ crypto_main(const struct passwd *pw)
 	(void)madvise(ck, sizeof(*ck), MADV_DONTDUMP);
 	atexit(crypto_wipe);
 	/* Load OpenSSL's algorithms before the file system goes away. */
-	if (wgc_init() == -1)
+	if (wgc_init() == -1 || mc_init() == -1)
 		fatalx("cannot initialise OpenSSL");
+	megakeys_init();
 
 	proc_child_run(PROC_CRYPTO, pw, crypto_dispatch, NULL);
 }

@@ -20,4 +20,16 @@ void	handshake_initiate(const struct imsg_wg_initiate *);
 void	handshake_input(const struct imsg_wg_hs_in *);
 void	handshake_clear(void);
 
+/* megakeys.c */
+void	megakeys_init(void);
+void	megakeys_clear(void);
+void	megakeys_cred_fd(int);
+void	megakeys_session_load(struct imsg *);
+void	megakeys_prelogin(struct imsg *);
+void	megakeys_login(struct imsg *);
+void	megakeys_node_open(struct imsg *);
+void	megakeys_new_folder(struct imsg *);
+void	megakeys_seal_file(struct imsg *);
+void	megakeys_open_file(struct imsg *);
+
 #endif /* CLAWD_CRYPTO_H */

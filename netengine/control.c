@@ -1,8 +1,9 @@
 /*
  * The control socket, served unprivileged.  clawctl's requests are
- * answered here or forwarded to the parent with the connection's id
- * as peerid, so that the answers find their way back.  A client that
- * sends anything outside the catalogue is disconnected.
+ * answered here or forwarded, to the parent or for the drop to the
+ * signaler, with the connection's id as peerid, so that the answers
+ * find their way back.  A client that sends anything outside the
+ * catalogue is disconnected.
  */
 
 #include <sys/types.h>
@@ -10,6 +11,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +44,7 @@ static uint32_t		 ctl_nextid = 1;
 static void	control_accept(int, short, void *);
 static void	control_dispatch(struct imsgev *, struct imsg *);
 static void	control_close(struct imsgev *);
+static void	control_forward(struct ctl_conn *, int, struct imsg *);
 
 void
 control_listen(int fd)
@@ -167,6 +170,13 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 			log_info("reload requested over the control socket");
 		proc_child_compose(PROC_PARENT, type, c->id, 0, -1, NULL, 0);
 		break;
+	case IMSG_CTL_SHOW_DROP:
+	case IMSG_CTL_DROP_PUT:
+	case IMSG_CTL_DROP_GET:
+	case IMSG_CTL_DROP_RM:
+		/* The signaler holds the MEGA client and answers these. */
+		control_forward(c, PROC_SIGNALER, imsg);
+		break;
 	case IMSG_CTL_SHOW_NAT:
 		stun_ctl_nat(control_emit_nat, iev);
 		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
@@ -187,32 +197,60 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	}
 }
 
-/* An answer from the parent: hand it to the client that asked. */
+/*
+ * Pass a request on unchanged (imsg_check() has bounded its length),
+ * tagged with the client's id.  If the process is not there, say so
+ * to the client rather than leave it waiting.
+ */
+static void
+control_forward(struct ctl_conn *c, int to, struct imsg *imsg)
+{
+	static uint8_t		 buf[MAX_IMSGSIZE];
+	struct ctl_result	 res;
+	uint32_t		 type = imsg_get_type(imsg);
+	size_t			 len = imsg_get_len(imsg);
+
+	if (len > sizeof(buf))
+		fatalx("control: %s too long", imsg_type_name(type));
+	if (len > 0 && imsg_get_data(imsg, buf, len) == -1)
+		fatal("control: %s", imsg_type_name(type));
+	if (proc_child_compose(to, type, c->id, 0, -1, len > 0 ? buf : NULL,
+	    len) != -1)
+		return;
+	memset(&res, 0, sizeof(res));
+	res.error = errno == ENOTCONN ? ENOTCONN : EIO;
+	snprintf(res.msg, sizeof(res.msg), "%s is not available",
+	    proc_name(to));
+	imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, 0, -1, &res,
+	    sizeof(res));
+}
+
+/*
+ * An answer from the parent or the signaler: hand it, whatever its
+ * payload, to the client that asked.  imsg_check() has already held
+ * the type, the sender and the length against the catalogue.
+ */
 void
 control_reply(struct imsg *imsg)
 {
+	static uint8_t	 buf[MAX_IMSGSIZE];
 	struct ctl_conn	*c;
-	struct ctl_status cs;
-	struct ctl_result res;
 	uint32_t	 type = imsg_get_type(imsg);
+	size_t		 len = imsg_get_len(imsg);
 
 	if ((c = control_by_id(imsg_get_id(imsg))) == NULL)
 		return;		/* the client left meanwhile */
-	switch (type) {
-	case IMSG_CTL_STATUS:
-		if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
-			fatalx("bad CTL_STATUS");
-		imsgev_compose(&c->iev, type, 0, 0, -1, &cs, sizeof(cs));
-		break;
-	case IMSG_CTL_RESULT:
-		if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
-			fatalx("bad CTL_RESULT");
-		imsgev_compose(&c->iev, type, 0, 0, -1, &res, sizeof(res));
-		break;
-	default:
-		imsgev_compose(&c->iev, type, 0, 0, -1, NULL, 0);
-		break;
+	if (len > sizeof(buf))
+		fatalx("control: %s too long", imsg_type_name(type));
+	if (len > 0 && imsg_get_data(imsg, buf, len) == -1)
+		fatal("control: %s", imsg_type_name(type));
+	/* A long list to a client that does not read: let it go. */
+	if (imsgbuf_queuelen(&c->iev.ibuf) > CONTROL_MAX_QUEUED) {
+		log_warnx("control: client does not read its replies");
+		control_close(&c->iev);
+		return;
 	}
+	imsgev_compose(&c->iev, type, 0, 0, -1, len > 0 ? buf : NULL, len);
 }
 
 void

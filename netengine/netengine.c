@@ -301,6 +301,10 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_STATUS:
 	case IMSG_CTL_RESULT:
 	case IMSG_CTL_END:
+	case IMSG_CTL_DROP_STATE:
+	case IMSG_CTL_DROP_FILE:
+	case IMSG_CTL_DROP_DATA:
+		/* Answers from the parent or the signaler to a client. */
 		control_reply(imsg);
 		break;
 	default:

@@ -49,6 +49,8 @@ static int		 shutting_down;
 static int		 exit_status;
 static time_t		 parent_started;
 static uint16_t		 udp_port;
+/* The MEGA credentials crypto has: sent again only when they change. */
+static char		 mega_cred_sent[CLAWD_PATH_MAX];
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(struct imsgev *, struct imsg *);
@@ -297,6 +299,7 @@ parent_push_conf(int startup)
 	struct imsgev		*ne = &children[PROC_NETENGINE].iev;
 	struct imsg_conf_stun	 cs;
 	struct imsg_https_conf	 hc;
+	struct imsg_mega_conf	 mc;
 	struct imsg_udp		 iu;
 	struct imsg_tun		 it;
 	struct clawd_stun	*s;
@@ -347,6 +350,25 @@ parent_push_conf(int startup)
 		    0, 0, -1, &hc, sizeof(hc));
 		imsgev_compose(&children[PROC_SIGNALER].iev, IMSG_HTTPS_CA_FD,
 		    0, 0, fd, NULL, 0);
+		memset(&mc, 0, sizeof(mc));
+		strlcpy(mc.folder, conf->mega.folder, sizeof(mc.folder));
+		imsgev_compose(&children[PROC_SIGNALER].iev, IMSG_MEGA_CONF,
+		    0, 0, -1, &mc, sizeof(mc));
+	}
+
+	/*
+	 * A new credentials path means a new account or password: crypto
+	 * starts over with it and the saved session.  The same path keeps
+	 * the running session (and MEGA's login throttle at bay).
+	 */
+	if (!conf->mega.configured)
+		mega_cred_sent[0] = '\0';
+	else if (startup ||
+	    strcmp(conf->mega.credentials, mega_cred_sent) != 0) {
+		if (megastate_push(conf, &children[PROC_CRYPTO].iev) == -1)
+			return -1;
+		strlcpy(mega_cred_sent, conf->mega.credentials,
+		    sizeof(mega_cred_sent));
 	}
 	return 0;
 }
@@ -409,6 +431,7 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct imsg_pubkey	 pk;
 	struct imsg_ipc		 ipc;
 	struct ctl_result	 res;
+	struct ibuf		 ib;
 	char			 b64[KEY_B64_SIZE];
 	int			 i, all;
 
@@ -433,6 +456,17 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("bad CRYPTO_PUBKEY");
 		key_to_base64(b64, pk.key);
 		log_info("public key %s", b64);
+		break;
+	case IMSG_MEGA_SESSION_SAVE:
+		if (iev->peer != PROC_CRYPTO ||
+		    imsg_get_ibuf(imsg, &ib) == -1)
+			fatalx("bad MEGA_SESSION_SAVE from %s",
+			    proc_name(iev->peer));
+		megastate_save(conf->state_dir, ibuf_data(&ib),
+		    ibuf_size(&ib));
+		break;
+	case IMSG_RESOLVE:
+		parent_resolve(iev, imsg);
 		break;
 	case IMSG_CTL_SHOW_STATUS:
 		parent_ctl_status(iev, imsg_get_id(imsg));

@@ -12,6 +12,8 @@
 #include "clawd.h"
 #include "clawd_imsg.h"
 
+struct imsgev;
+
 /* sockets.c */
 int	 secret_open(const char *, const char *);
 int	 secrets_check(struct clawd_conf *);
@@ -22,6 +24,13 @@ int	 https_conf_make(struct clawd_mega *, struct imsg_https_conf *);
 
 /* tun.c */
 int	 tun_open(struct clawd_iface *);
+
+/* megastate.c */
+int	 megastate_push(struct clawd_conf *, struct imsgev *);
+void	 megastate_save(const char *, const uint8_t *, size_t);
+
+/* resolve.c */
+void	 parent_resolve(struct imsgev *, struct imsg *);
 
 /* status.c */
 int	 status_read(const char *, pid_t, time_t, struct ctl_status *);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -37,6 +38,8 @@ struct https_req {
 	uint8_t		*body;
 	size_t		 len;
 	int		 toobig;
+	char		 hashcash[160];
+	char		 timeleft[16];
 	void		(*cb)(const struct https_reply *, void *);
 	void		*arg;
 };
@@ -54,9 +57,12 @@ static struct {
 	int			 have_conf;
 	char			*ca;
 	size_t			 calen;
+	uint16_t		 api_port;
 } hs;
 
 static void	https_timer(int, short, void *);
+static int	https_resolve_add(const char *, uint16_t,
+		    const struct sockaddr_storage *);
 static void	https_check_done(void);
 
 static void
@@ -159,9 +165,9 @@ https_multi_start(void)
 void
 https_conf(const struct imsg_https_conf *hc)
 {
-	char	 entry[CLAWD_HOST_MAX + 80], addr[INET6_ADDRSTRLEN];
 	CURLU	*u;
 	char	*port = NULL;
+	const char *errstr;
 
 	https_multi_start();
 	if (strncmp(hc->url, "https://", 8) != 0 &&
@@ -171,31 +177,129 @@ https_conf(const struct imsg_https_conf *hc)
 	hs.have_conf = 1;
 	curl_slist_free_all(hs.resolve);
 	hs.resolve = NULL;
-	if (!hc->have_ss)
-		return;
-
 	if ((u = curl_url()) == NULL)
 		fatalx("curl_url");
 	if (curl_url_set(u, CURLUPART_URL, hc->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
 	    CURLUE_OK)
 		fatalx("api-url cannot be parsed");
-	if (hc->ss.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&hc->ss)->
-		    sin_addr, addr, sizeof(addr));
-	else if (hc->ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&hc->ss)->
-		    sin6_addr, addr, sizeof(addr));
-	else
-		fatalx("api address of unknown family");
-	snprintf(entry, sizeof(entry), "%s:%s:%s%s%s", hc->host, port,
-	    hc->ss.ss_family == AF_INET6 ? "[" : "", addr,
-	    hc->ss.ss_family == AF_INET6 ? "]" : "");
+	hs.api_port = strtonum(port, 1, 65535, &errstr);
 	curl_free(port);
 	curl_url_cleanup(u);
-	if ((hs.resolve = curl_slist_append(NULL, entry)) == NULL)
-		fatalx("curl_slist_append");
-	log_debug("https: %s at %s", hc->host, addr);
+	if (errstr != NULL)
+		fatalx("api-url port is %s", errstr);
+	if (hc->have_ss && https_resolve_add(hc->host, hs.api_port,
+	    &hc->ss) == -1)
+		fatalx("api address");
+}
+
+/*
+ * Names the parent resolved for us: the API host from the
+ * configuration, then the storage and wait hosts MEGA's replies name.
+ */
+#define HTTPS_NAMES_MAX	64
+
+static int
+https_is_address(const char *host)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	char		 buf[INET6_ADDRSTRLEN + 2];
+	size_t		 len = strlen(host);
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return 1;
+	if (len > 2 && len < sizeof(buf) && host[0] == '[' &&
+	    host[len - 1] == ']') {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, &a6) == 1;
+	}
+	return 0;
+}
+
+/*
+ * Does this URL need a name resolved first?  Returns 1 and fills host
+ * and port if so, 0 if curl can go ahead, -1 if the URL is unusable.
+ */
+int
+https_need_name(const char *url, char *host, size_t hostlen,
+    uint16_t *port)
+{
+	struct curl_slist	*e;
+	CURLU			*u;
+	char			*h = NULL, *p = NULL, prefix[CLAWD_HOST_MAX + 8];
+	const char		*errstr;
+	int			 rv = -1;
+
+	if ((u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK)
+		goto done;
+	*port = strtonum(p, 1, 65535, &errstr);
+	if (errstr != NULL || strlcpy(host, h, hostlen) >= hostlen)
+		goto done;
+	rv = 0;
+	if (https_is_address(h))
+		goto done;
+	snprintf(prefix, sizeof(prefix), "%s:%u:", h, *port);
+	for (e = hs.resolve; e != NULL; e = e->next)
+		if (strncasecmp(e->data, prefix, strlen(prefix)) == 0)
+			goto done;
+	rv = 1;
+ done:
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return rv;
+}
+
+static int
+https_resolve_add(const char *host, uint16_t port,
+    const struct sockaddr_storage *ss)
+{
+	struct curl_slist	*e;
+	char			 entry[CLAWD_HOST_MAX + 80];
+	char			 addr[INET6_ADDRSTRLEN];
+	size_t			 n = 0;
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->
+		    sin_addr, addr, sizeof(addr));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->
+		    sin6_addr, addr, sizeof(addr));
+	else
+		return -1;
+	for (e = hs.resolve; e != NULL; e = e->next)
+		n++;
+	if (n >= HTTPS_NAMES_MAX) {
+		/* Storage hosts come and go: start over, keep the API. */
+		curl_slist_free_all(hs.resolve);
+		hs.resolve = NULL;
+		if (hs.have_conf && hs.conf.have_ss)
+			https_resolve_add(hs.conf.host, hs.api_port,
+			    &hs.conf.ss);
+	}
+	snprintf(entry, sizeof(entry), "%s:%u:%s%s%s", host, port,
+	    ss->ss_family == AF_INET6 ? "[" : "", addr,
+	    ss->ss_family == AF_INET6 ? "]" : "");
+	if ((e = curl_slist_append(hs.resolve, entry)) == NULL)
+		return -1;
+	hs.resolve = e;
+	log_debug("https: %s at %s", host, addr);
+	return 0;
+}
+
+/* The parent's answer to a name we asked for. */
+int
+https_resolved(const char *host, uint16_t port,
+    const struct sockaddr_storage *ss)
+{
+	return https_resolve_add(host, port, ss);
 }
 
 /* The CA bundle, read once into memory from the descriptor given. */
@@ -232,6 +336,12 @@ https_ca(int fd)
 	log_debug("https: CA bundle of %zu bytes", len);
 }
 
+const char *
+https_api_url(void)
+{
+	return hs.conf.url;
+}
+
 int
 https_ready(void)
 {
@@ -257,14 +367,56 @@ https_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* POST a body to the API URL plus a suffix; cb gets the reply. */
+/* The headers MEGA uses for flow control; others are ignored. */
+static size_t
+https_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct https_req	*r = arg;
+	size_t			 n = size * nmemb, klen;
+	const char		*key;
+	char			*dst;
+	size_t			 cap;
+
+	if (strncasecmp(ptr, "X-Hashcash:", 11) == 0) {
+		key = ptr + 11;
+		klen = n - 11;
+		dst = r->hashcash;
+		cap = sizeof(r->hashcash);
+	} else if (strncasecmp(ptr, "X-MEGA-Time-Left:", 17) == 0) {
+		key = ptr + 17;
+		klen = n - 17;
+		dst = r->timeleft;
+		cap = sizeof(r->timeleft);
+	} else
+		return n;
+	while (klen > 0 && (*key == ' ' || *key == '\t')) {
+		key++;
+		klen--;
+	}
+	while (klen > 0 && (key[klen - 1] == '\r' || key[klen - 1] == '\n' ||
+	    key[klen - 1] == ' '))
+		klen--;
+	if (klen < cap) {
+		memcpy(dst, key, klen);
+		dst[klen] = '\0';
+	}
+	return n;
+}
+
+/*
+ * One request.  url is absolute; it must use https unless plain HTTP is
+ * allowed, and its host must be the API host, an address, or a name
+ * the parent resolved for us (https_resolved()).  With post, body is
+ * sent with its Content-Length (MEGA's upload servers refuse chunked
+ * bodies); else a GET.  hdr is one extra header line, or NULL.
+ */
 int
-https_post(const char *suffix, const void *body, size_t len,
-    void (*cb)(const struct https_reply *, void *), void *arg)
+https_request(const char *url, int post, const void *body, size_t len,
+    const char *hdr, void (*cb)(const struct https_reply *, void *),
+    void *arg)
 {
 	struct https_req	*r;
 	struct curl_blob	 ca;
-	char			 url[CLAWD_URL_MAX * 2];
 
 	if (!https_ready()) {
 		errno = EAGAIN;
@@ -274,7 +426,6 @@ https_post(const char *suffix, const void *body, size_t len,
 		return -1;
 	r->cb = cb;
 	r->arg = arg;
-	snprintf(url, sizeof(url), "%s%s", hs.conf.url, suffix);
 	if ((r->easy = curl_easy_init()) == NULL) {
 		free(r);
 		return -1;
@@ -282,7 +433,13 @@ https_post(const char *suffix, const void *body, size_t len,
 	ca.data = hs.ca;
 	ca.len = hs.calen;
 	ca.flags = CURL_BLOB_NOCOPY;
-	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	if (post)
+		r->hdrs = curl_slist_append(r->hdrs,
+		    "Content-Type: application/json");
+	/* No 100-continue round trip: bodies are small. */
+	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
+	if (hdr != NULL)
+		r->hdrs = curl_slist_append(r->hdrs, hdr);
 	curl_easy_setopt(r->easy, CURLOPT_URL, url);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR,
 	    hs.conf.allow_http ? "https,http" : "https");
@@ -292,12 +449,20 @@ https_post(const char *suffix, const void *body, size_t len,
 	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(r->easy, CURLOPT_RESOLVE, hs.resolve);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, 20L);
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, HTTPS_TIMEOUT);
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(r->easy, CURLOPT_COPYPOSTFIELDS, body);
+	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "clawd/" PACKAGE_VERSION);
+	if (post) {
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+		curl_easy_setopt(r->easy, CURLOPT_COPYPOSTFIELDS,
+		    len > 0 ? body : "");
+	}
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, https_write_cb);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, https_header_cb);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
 	if (curl_multi_add_handle(hs.multi, r->easy) != CURLM_OK) {
 		curl_slist_free_all(r->hdrs);
@@ -306,6 +471,22 @@ https_post(const char *suffix, const void *body, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+/* POST to the API URL plus a suffix ("cs?id=..."). */
+int
+https_post(const char *suffix, const void *body, size_t len,
+    const char *hdr, void (*cb)(const struct https_reply *, void *),
+    void *arg)
+{
+	char	 url[CLAWD_URL_MAX * 2];
+
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", hs.conf.url,
+	    suffix) >= sizeof(url)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return https_request(url, 1, body, len, hdr, cb, arg);
 }
 
 static void
@@ -329,6 +510,8 @@ https_check_done(void)
 			    curl_easy_strerror(m->data.result);
 		rep.body = r->body;
 		rep.len = r->len;
+		rep.hashcash = r->hashcash[0] ? r->hashcash : NULL;
+		rep.timeleft = r->timeleft[0] ? atoi(r->timeleft) : -1;
 		curl_multi_remove_handle(hs.multi, m->easy_handle);
 		curl_easy_cleanup(m->easy_handle);
 		curl_slist_free_all(r->hdrs);

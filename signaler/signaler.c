@@ -13,12 +13,33 @@
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
+#include "megacrypto.h"
 #include "signaler.h"
+#include "mega.h"
+
+/* Every answer from crypto starts with the request's number. */
+static void
+signaler_crypto_answer(struct imsg *imsg)
+{
+	struct ibuf	 b;
+	uint32_t	 seq;
+
+	/* A view: the callback reads the whole message again. */
+	if (imsg_get_ibuf(imsg, &b) == -1 ||
+	    ibuf_get(&b, &seq, sizeof(seq)) == -1)
+		fatalx("bad %s", imsg_type_name(imsg_get_type(imsg)));
+	mega_crypto_reply(seq, imsg);
+}
 
 static void
 signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	struct imsg_https_conf	 hc;
+	struct imsg_https_conf		 hc;
+	struct imsg_mega_conf		 mc;
+	struct imsg_mega_account	 ma;
+	struct imsg_mega_uh		 uh;
+	struct imsg_mega_session	 ms;
+	struct imsg_resolve		 ir;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_HTTPS_CONF:
@@ -30,6 +51,53 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_HTTPS_CA_FD:
 		https_ca(proc_imsg_fd(imsg));
+		mq_kick();
+		break;
+	case IMSG_MEGA_CONF:
+		if (imsg_get_data(imsg, &mc, sizeof(mc)) == -1)
+			fatalx("bad MEGA_CONF");
+		mc.folder[sizeof(mc.folder) - 1] = '\0';
+		mega_conf(&mc);
+		break;
+	case IMSG_RESOLVED:
+		if (imsg_get_data(imsg, &ir, sizeof(ir)) == -1)
+			fatalx("bad RESOLVED");
+		ir.host[sizeof(ir.host) - 1] = '\0';
+		mq_resolved(&ir);
+		break;
+	case IMSG_MEGA_ACCOUNT:
+		if (imsg_get_data(imsg, &ma, sizeof(ma)) == -1)
+			fatalx("bad MEGA_ACCOUNT");
+		ma.email[sizeof(ma.email) - 1] = '\0';
+		ma.sid[sizeof(ma.sid) - 1] = '\0';
+		ma.u[sizeof(ma.u) - 1] = '\0';
+		mega_account(&ma);
+		break;
+	case IMSG_MEGA_UH:
+		if (imsg_get_data(imsg, &uh, sizeof(uh)) == -1)
+			fatalx("bad MEGA_UH");
+		uh.uh[sizeof(uh.uh) - 1] = '\0';
+		mega_uh(&uh);
+		break;
+	case IMSG_MEGA_SESSION:
+		if (imsg_get_data(imsg, &ms, sizeof(ms)) == -1)
+			fatalx("bad MEGA_SESSION");
+		ms.sid[sizeof(ms.sid) - 1] = '\0';
+		ms.u[sizeof(ms.u) - 1] = '\0';
+		ms.err[sizeof(ms.err) - 1] = '\0';
+		mega_session(&ms);
+		break;
+	case IMSG_MEGA_NODE_ATTR:
+	case IMSG_MEGA_NEW_NODE:
+	case IMSG_MEGA_SEALED:
+	case IMSG_MEGA_OPENED:
+		signaler_crypto_answer(imsg);
+		break;
+	case IMSG_CTL_SHOW_DROP:
+	case IMSG_CTL_DROP_PUT:
+	case IMSG_CTL_DROP_GET:
+	case IMSG_CTL_DROP_RM:
+		drop_ctl(imsg);
 		break;
 	default:
 		proc_unexpected(iev, imsg);
@@ -41,5 +109,8 @@ signaler_main(const struct passwd *pw)
 {
 	/* libcurl and OpenSSL read their files now, never again. */
 	https_init();
-	proc_child_run(PROC_SIGNALER, pw, signaler_dispatch, NULL);
+	if (mc_init() == -1)
+		fatalx("cannot initialise OpenSSL");
+	/* Timers need the event base: set up once the channels are. */
+	proc_child_run(PROC_SIGNALER, pw, signaler_dispatch, mega_init);
 }

@@ -1,0 +1,83 @@
+#!/bin/bash
+# clawd and megajs (an independent MEGA client) share the drop folder on
+# the emulator, both directions, v1 and v2 accounts: what clawd puts,
+# megajs lists with the right name and size and downloads with a valid
+# MAC; what megajs uploads, clawd lists and returns byte for byte.
+# (megajs mis-MACs empty files, so every file here has bytes.)
+# Exit 0 pass, 1 fail, 77 skip.
+set -u
+. "$(dirname "$0")/drop_lib.sh"
+dl_init
+
+dl_ns 1
+NS=$DL_LAST_NS
+dl_emu e "$NS" tls
+URL=${DL_EURL[e]}
+
+both_ways()
+{
+	local c=$1 email=$2 pass=$3 v=$4 s f list
+
+	dl_conf "$c" "$URL" "$email" "$pass"
+	dl_clawd "$c" "$NS"
+	dl_check "$v: clawd ready" dl_wait_state "$c" ready 60 || return 1
+
+	# clawd -> megajs
+	for s in 1 16 1000 8192; do
+		f=$DL_TMP/$v-c$s.bin
+		dl_randfile "$f" "$s"
+		dl_check "$v: clawd puts $s bytes" dl_put "$c" "$v-c$s.bin" "$f"
+	done
+	list=$(dl_megajs "$NS" "$URL" "$email" "$pass" list "$DL_FOLDER")
+	for s in 1 16 1000 8192; do
+		echo "$list" | grep -q "^$v-c$s.bin $s " &&
+		    dl_ok "$v: megajs lists $v-c$s.bin, size $s" ||
+		    dl_notok "$v: megajs lists $v-c$s.bin, size $s"
+		f=$DL_TMP/$v-c$s.bin
+		dl_megajs "$NS" "$URL" "$email" "$pass" get "$DL_FOLDER" \
+		    "$v-c$s.bin" >"$f.mj" 2>"$DL_TMP/err"
+		if [ $? -eq 0 ] && cmp -s "$f" "$f.mj"; then
+			dl_ok "$v: megajs downloads $v-c$s.bin, MAC valid, same bytes"
+		else
+			dl_notok "$v: megajs downloads $v-c$s.bin, MAC valid," \
+			    "same bytes ($(head -c 200 "$DL_TMP/err"))"
+		fi
+	done
+
+	# megajs -> clawd
+	for s in 1 17 5000 8192; do
+		f=$DL_TMP/$v-m$s.bin
+		dl_randfile "$f" "$s"
+		dl_check "$v: megajs uploads $s bytes" dl_megajs "$NS" "$URL" \
+		    "$email" "$pass" put "$DL_FOLDER" "$v-m$s.bin" <"$f" \
+		    2>/dev/null
+	done
+	for s in 1 17 5000 8192; do
+		f=$DL_TMP/$v-m$s.bin
+		dl_check "$v: clawd lists $v-m$s.bin, size $s" \
+		    dl_wait_file "$c" "$v-m$s.bin" 15 "$s"
+		dl_get "$c" "$v-m$s.bin" >"$f.cl" 2>"$DL_TMP/err"
+		if [ $? -eq 0 ] && cmp -s "$f" "$f.cl"; then
+			dl_ok "$v: clawd gets $v-m$s.bin, same bytes"
+		else
+			dl_notok "$v: clawd gets $v-m$s.bin, same bytes" \
+			    "($(head -c 200 "$DL_TMP/err"))"
+		fi
+	done
+	[ "$(dl_drop_field "$c" '[.files[]? | select(.name == "'"$v"'-m17.bin")][0].mine')" = false ] &&
+	    dl_ok "$v: megajs's file is not mine" ||
+	    dl_notok "$v: megajs's file is not mine"
+
+	# clawd deletes what megajs put; megajs no longer sees it.
+	dl_check "$v: clawd rm of megajs's file" dl_rm "$c" "$v-m17.bin"
+	list=$(dl_megajs "$NS" "$URL" "$email" "$pass" list "$DL_FOLDER")
+	echo "$list" | grep -q "^$v-m17.bin " &&
+	    dl_notok "$v: megajs no longer lists it" ||
+	    dl_ok "$v: megajs no longer lists it"
+	dl_clawd_stop "$c"
+}
+
+both_ways a "$DL_V1_EMAIL" "$DL_V1_PASS" v1
+both_ways b "$DL_V2_EMAIL" "$DL_V2_PASS" v2
+
+dl_finish

@@ -1,0 +1,103 @@
+/*
+ * The signaler's MEGA client: the session (mega.c), the request queue
+ * with its retries (megaq.c), the drop folder and its files (drop.c).
+ * Keys never come here: every operation that needs one is a request
+ * to crypto, answered by sequence number.
+ */
+
+#ifndef CLAWD_MEGA_H
+#define CLAWD_MEGA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "clawd_imsg.h"
+#include "megaapi.h"
+
+/* Client states, as clawctl show drop prints them. */
+enum mega_state {
+	MEGA_DISABLED = 0,	/* no mega block */
+	MEGA_LOGIN,		/* resuming or logging in */
+	MEGA_LOADING,		/* reading the tree, finding the folder */
+	MEGA_READY,
+	MEGA_BADCRED,		/* wrong password: wait for a reload */
+	MEGA_BLOCKED,		/* account blocked: wait for a reload */
+	MEGA_OVERQUOTA,
+	MEGA_ERROR
+};
+
+struct mega_stats {
+	uint64_t	 requests;
+	uint64_t	 errors;
+	uint64_t	 retries;
+	uint64_t	 logins;
+	uint64_t	 puts;
+	uint64_t	 gets;
+	uint64_t	 deletes;
+};
+
+/* Flags of a queued command. */
+#define MQ_ALONE	0x01	/* in a batch of its own (f, us0, us) */
+#define MQ_LOGIN	0x02	/* may go without a session */
+
+/*
+ * A command's outcome: err is 0 with the result, a MEGA error code, or
+ * MA_EBADREPLY; MQ_EGAVEUP when retries are exhausted or the client
+ * stopped.
+ */
+#define MQ_EGAVEUP	(-2000)
+typedef void	mq_cb(const json_t *, int, void *);
+
+/* megaq.c */
+void	 mq_init(void);
+int	 mq_cs(json_t *, int, mq_cb *, void *);
+void	 mq_kick(void);
+void	 mq_fail_all(int);
+void	 mq_pause(unsigned int, const char *);
+int64_t	 mq_backoff_left(void);
+int	 mq_fetch(const char *, int, const void *, size_t,
+	    void (*)(const struct https_reply *, void *), void *);
+void	 mq_resolved(const struct imsg_resolve *);
+json_t	*mq_take(json_t *);
+
+/* mega.c */
+extern struct mega_stats	 mega_stats;
+void		 mega_init(void);
+void		 mega_conf(const struct imsg_mega_conf *);
+void		 mega_account(const struct imsg_mega_account *);
+void		 mega_uh(const struct imsg_mega_uh *);
+void		 mega_session(const struct imsg_mega_session *);
+void		 mega_crypto_reply(uint32_t, struct imsg *);
+uint32_t	 mega_crypto(uint32_t, void *, size_t, const void *,
+		    size_t, void (*)(struct imsg *, void *), void *);
+const char	*mega_sid(void);
+const char	*mega_user(void);
+const char	*mega_client_id(void);
+int		 mega_state(void);
+const char	*mega_state_name(void);
+void		 mega_set_state(int, const char *);
+void		 mega_relogin(void);
+void		 mega_reload(void);
+void		 mega_error(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+const char	*mega_last_error(void);
+int		 mega_sc_live(void);
+const char	*mega_folder(void);
+const char	*mega_account_name(void);
+int		 mega_attr_name(const char *, char *, size_t);
+char		*mega_attr_json(const char *);
+
+/* drop.c */
+void	 drop_clear(void);
+void	 drop_sync_begin(void);
+void	 drop_sync_node(const struct ma_node *);
+void	 drop_sync_end(void);
+void	 drop_node_gone(const char *);
+void	 drop_node_attr(const char *, const char *);
+void	 drop_ready(const char *);
+void	 drop_ctl(struct imsg *);
+int	 drop_name_ok(const char *);
+
+#endif /* CLAWD_MEGA_H */
