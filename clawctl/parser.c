@@ -80,6 +80,7 @@ static struct parse_result	 res;
 static const struct token	*match_token(const char *,
 				    const struct token *, const char *);
 static void			 show_valid_args(const struct token *);
+static int			 drop_name_valid(const char *);
 
 const struct parse_result *
 parse(int argc, char *argv[])
@@ -127,7 +128,7 @@ parse(int argc, char *argv[])
  * What the signaler accepts too: 1 to DROP_NAME_MAX - 1 characters of
  * [A-Za-z0-9._-], so a name is safe in a path, a log line and JSON.
  */
-int
+static int
 drop_name_valid(const char *name)
 {
 	size_t	 len = strlen(name);

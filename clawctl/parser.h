@@ -28,6 +28,5 @@ struct parse_result {
 };
 
 const struct parse_result	*parse(int, char *[]);
-int				 drop_name_valid(const char *);
 
 #endif /* CLAWCTL_PARSER_H */

@@ -46,6 +46,7 @@
 #define CLAWD_ROTATE_DEFAULT	3600	/* listen-port rotation, seconds */
 #define CLAWD_ROTATE_MIN	10
 #define CLAWD_KEEPALIVE_MAX	3600
+#define CLAWD_KEEPALIVE_RDV	25	/* default for peers with a role */
 #define MEGA_DEFAULT_API	"https://g.api.mega.co.nz/"
 #define MEGA_DEFAULT_FOLDER	"/temp-share/clawchat-connections"
 

@@ -47,6 +47,7 @@ enum imsg_type {
 	IMSG_TUN_FD,		/* P->N, fd: the TUN device */
 	IMSG_CONF_PEER,		/* P->N, one peer */
 	IMSG_CONF_ALLOWED,	/* P->N, one allowed-ips prefix of a peer */
+	IMSG_CONF_HOSTADDR,	/* P->N, one address of this host */
 	IMSG_CRYPTO_PEER,	/* P->C, a peer's key, fd: its psk file */
 	IMSG_CRYPTO_CONF_END,	/* P->C, peer list complete */
 
@@ -89,6 +90,15 @@ enum imsg_type {
 	IMSG_MEGA_OPEN_FILE,	/* S->C, decrypt and check a download */
 	IMSG_MEGA_OPENED,	/* C->S, its plaintext */
 
+	/* Rendezvous: netengine writes, crypto seals, signaler carries. */
+	IMSG_RDV_SEAL,		/* N->C, seal a message for a peer */
+	IMSG_RDV_KEY,		/* C->N, the probe key of a connection */
+	IMSG_RDV_PUT,		/* C->S, a sealed file to put in the drop */
+	IMSG_RDV_OPEN,		/* S->C, a rendezvous file from the drop */
+	IMSG_RDV_IN,		/* C->N, an opened message, and its key */
+	IMSG_RDV_RM,		/* N->S, a file no longer wanted */
+	IMSG_DROP_READY,	/* S->N, the drop can take files */
+
 	/* Control: the drop, clawctl <-> netengine <-> signaler. */
 	IMSG_CTL_SHOW_DROP,	/* T->N->S */
 	IMSG_CTL_DROP_PUT,	/* T->N->S, a name and the file */
@@ -100,6 +110,14 @@ enum imsg_type {
 
 	IMSG_TYPE_MAX
 };
+
+/*
+ * The drop.  A file is at most DROP_FILE_MAX bytes, so that it fits in
+ * one message with its header; names are DROP_NAME_MAX - 1 characters
+ * of [A-Za-z0-9._-] at most.
+ */
+#define DROP_FILE_MAX		8192
+#define DROP_NAME_MAX		128
 
 /* IMSG_SOCKET_IPC, IMSG_CHILD_READY */
 struct imsg_ipc {
@@ -168,7 +186,47 @@ struct imsg_conf_allowed {
 /* IMSG_CRYPTO_PEER; the psk file comes as the descriptor, if any. */
 struct imsg_crypto_peer {
 	uint32_t		 id;
+	uint32_t		 role;		/* enum peer_role */
 	uint8_t			 pubkey[CLAWD_KEY_LEN];
+};
+
+/* IMSG_CONF_HOSTADDR */
+struct imsg_hostaddr {
+	uint32_t		 af;
+	uint8_t			 addr[16];
+};
+
+/*
+ * Rendezvous messages (docs/rendezvous.md).  A file's name carries the
+ * connection id; the body after the header is at most RDV_MSG_MAX.
+ */
+#define RDV_ID_LEN		16
+#define RDV_MSG_MAX		1024
+#define RDV_KEY_LEN		32
+#define RDV_HASH_LEN		32
+
+/* Header of IMSG_RDV_SEAL; the plaintext follows. */
+struct imsg_rdv_seal {
+	uint32_t		 peer;
+	char			 name[DROP_NAME_MAX];
+	uint8_t			 conn[RDV_ID_LEN];
+};
+
+/* IMSG_RDV_KEY: for a message we sealed. */
+struct imsg_rdv_key {
+	uint32_t		 peer;
+	uint8_t			 conn[RDV_ID_LEN];
+	uint8_t			 key[RDV_KEY_LEN];	/* probes */
+	uint8_t			 hash[RDV_HASH_LEN];	/* of the file */
+};
+
+/* Header of IMSG_RDV_IN; the plaintext follows. */
+struct imsg_rdv_in {
+	uint32_t		 peer;
+	char			 name[DROP_NAME_MAX];
+	uint8_t			 conn[RDV_ID_LEN];
+	uint8_t			 key[RDV_KEY_LEN];
+	uint8_t			 hash[RDV_HASH_LEN];
 };
 
 /* IMSG_WG_INITIATE */
@@ -260,6 +318,7 @@ struct ctl_peer {
 	uint8_t			 pubkey[CLAWD_KEY_LEN];
 	struct sockaddr_storage	 endpoint;
 	char			 path[16];	/* "direct", "relayed", "-" */
+	char			 timeline[96];	/* rendezvous, or "" */
 	int64_t			 last_handshake;	/* seconds ago, -1 never */
 	uint64_t		 rx_bytes;
 	uint64_t		 tx_bytes;
@@ -380,13 +439,6 @@ struct imsg_mega_opened {
 	int32_t			 error;		/* -1: bad key or MAC */
 };
 
-/*
- * The drop.  A file is at most DROP_FILE_MAX bytes, so that it fits in
- * one message with its header; names are DROP_NAME_MAX - 1 characters
- * of [A-Za-z0-9._-] at most.
- */
-#define DROP_FILE_MAX		8192
-#define DROP_NAME_MAX		128
 
 /* IMSG_CTL_DROP_GET, IMSG_CTL_DROP_RM, the header of IMSG_CTL_DROP_PUT */
 struct ctl_drop_name {

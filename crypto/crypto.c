@@ -119,6 +119,12 @@ crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MEGA_OPEN_FILE:
 		megakeys_open_file(imsg);
 		break;
+	case IMSG_RDV_SEAL:
+		rendezvous_seal(imsg);
+		break;
+	case IMSG_RDV_OPEN:
+		rendezvous_open(imsg);
+		break;
 	default:
 		proc_unexpected(iev, imsg);
 	}

@@ -19,6 +19,13 @@ void	handshake_conf_end(void);
 void	handshake_initiate(const struct imsg_wg_initiate *);
 void	handshake_input(const struct imsg_wg_hs_in *);
 void	handshake_clear(void);
+size_t	handshake_npeers(void);
+const struct noise_remote *handshake_peer(size_t, uint32_t *, uint32_t *);
+const struct noise_local *handshake_local(void);
+
+/* rendezvous.c */
+void	rendezvous_seal(struct imsg *);
+void	rendezvous_open(struct imsg *);
 
 /* megakeys.c */
 void	megakeys_init(void);

@@ -25,6 +25,7 @@
 
 struct hs_peer {
 	uint32_t		 id;
+	uint32_t		 role;
 	struct noise_remote	 remote;
 	struct noise_handshake	 hs;		/* ours, as initiator */
 	uint64_t		 last_init;	/* ns, accepted initiation */
@@ -106,6 +107,7 @@ handshake_conf_peer(const struct imsg_crypto_peer *cp, int fd)
 	hsc.next = np;
 	p = &hsc.next[hsc.nnext++];
 	p->id = cp->id;
+	p->role = cp->role;
 	if (!hsc.have_local)
 		fatalx("peer before the private key");
 	if (noise_remote_init(&p->remote, hsc.local, cp->pubkey,
@@ -140,6 +142,29 @@ handshake_conf_end(void)
 	hsc.next = NULL;
 	hsc.nnext = 0;
 	log_debug("%zu peers", hsc.npeers);
+}
+
+/* For the rendezvous: the peers, our key, and each peer's. */
+size_t
+handshake_npeers(void)
+{
+	return hsc.npeers;
+}
+
+const struct noise_remote *
+handshake_peer(size_t i, uint32_t *id, uint32_t *role)
+{
+	if (i >= hsc.npeers)
+		return NULL;
+	*id = hsc.peers[i].id;
+	*role = hsc.peers[i].role;
+	return &hsc.peers[i].remote;
+}
+
+const struct noise_local *
+handshake_local(void)
+{
+	return hsc.have_local ? hsc.local : NULL;
 }
 
 static struct hs_peer *

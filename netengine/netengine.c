@@ -27,6 +27,7 @@
 #include "util.h"
 #include "stun.h"
 #include "wg.h"
+#include "rdv.h"
 #include "netengine.h"
 
 #define NE_RX_BUFS	8		/* GRO buffers per recvmmsg */
@@ -128,6 +129,7 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 	emit("stun.wrong_source", sc.wrong_source, arg);
 	emit("stun.send_errors", sc.send_errors, arg);
 	wg_counters(emit, arg);
+	rdv_counters(emit, arg);
 }
 
 /* One datagram: told apart by its first bytes. */
@@ -139,6 +141,8 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 		wg_input(pkt, len, from);
 	else if (stun_is_message(pkt, len))
 		stun_input(pkt, len, from, local);
+	else if (probe_is_message(pkt, len))
+		rdv_probe_input(pkt, len, from);
 	else
 		udp.dropped++;
 }
@@ -234,6 +238,7 @@ netengine_udp_set(int fd, const struct imsg_udp *iu)
 	event_add(&udp.ev, NULL);
 	log_debug("udp socket, port %u", udp.port);
 	stun_socket_changed(udp.port);
+	rdv_port(udp.port);
 }
 
 static void
@@ -242,6 +247,8 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct imsg_conf_stun	 cs;
 	struct imsg_conf_peer	 cp;
 	struct imsg_conf_allowed ca;
+	struct imsg_hostaddr	 ha;
+	struct imsg_rdv_key	 rk;
 	struct imsg_wg_hs_out	 hout;
 	struct imsg_pubkey	 pk;
 	struct imsg_tun		 it;
@@ -270,12 +277,19 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CONF_START:
 		stun_conf_start();
 		wg_conf_start();
+		rdv_conf_start();
+		break;
+	case IMSG_CONF_HOSTADDR:
+		if (imsg_get_data(imsg, &ha, sizeof(ha)) == -1)
+			fatalx("bad CONF_HOSTADDR");
+		rdv_conf_hostaddr(&ha);
 		break;
 	case IMSG_CONF_PEER:
 		if (imsg_get_data(imsg, &cp, sizeof(cp)) == -1)
 			fatalx("bad CONF_PEER");
 		cp.name[sizeof(cp.name) - 1] = '\0';
 		wg_conf_peer(&cp);
+		rdv_conf_peer(&cp);
 		break;
 	case IMSG_CONF_ALLOWED:
 		if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
@@ -297,6 +311,19 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CONF_END:
 		stun_conf_end();
 		wg_conf_end();
+		rdv_conf_end();
+		break;
+	case IMSG_RDV_KEY:
+		if (imsg_get_data(imsg, &rk, sizeof(rk)) == -1)
+			fatalx("bad RDV_KEY");
+		rdv_key(&rk);
+		explicit_bzero(&rk, sizeof(rk));
+		break;
+	case IMSG_RDV_IN:
+		rdv_input(imsg);
+		break;
+	case IMSG_DROP_READY:
+		rdv_drop_ready();
 		break;
 	case IMSG_CTL_STATUS:
 	case IMSG_CTL_RESULT:
@@ -318,6 +345,7 @@ netengine_ready(void)
 	if ((rxbuf = calloc(NE_RX_BUFS, sizeof(*rxbuf))) == NULL)
 		fatal(NULL);
 	wg_init();
+	rdv_init();
 }
 
 void

@@ -122,4 +122,6 @@ void	stun_ctl_nat(void (*)(const struct ctl_nat *, void *), void *);
 void	stun_get_counters(struct stun_counters *);
 void	stun_shutdown(void);
 
+size_t	stun_mapped_all(struct sockaddr_storage *, size_t);
+
 #endif /* CLAWD_STUN_H */

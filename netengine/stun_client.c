@@ -415,6 +415,18 @@ stun_input(const uint8_t *buf, size_t len, const struct sockaddr *from,
 	    arc4random_uniform(STUN_REFRESH_JITTER_MS));
 }
 
+/* The server-reflexive addresses known, one per server, in order. */
+size_t
+stun_mapped_all(struct sockaddr_storage *out, size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < nservers && n < max; i++)
+		if (servers[i].have_mapped)
+			out[n++] = servers[i].mapped;
+	return n;
+}
+
 void
 stun_ctl_nat(void (*emit)(const struct ctl_nat *, void *), void *arg)
 {

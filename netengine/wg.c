@@ -25,6 +25,7 @@
 #include "util.h"
 #include "netengine.h"
 #include "wg.h"
+#include "rdv.h"
 
 #define WG_TICK_MS		100
 #define WG_PENDING_MAX		64	/* initiations awaiting crypto */
@@ -179,8 +180,8 @@ wg_initiate(struct wg_peer *p, int retry)
 	    sizeof(wi));
 }
 
-static struct wg_peer *
-peer_by_id(uint32_t id)
+struct wg_peer *
+wg_peer_by_id(uint32_t id)
 {
 	struct wg_peer	*p;
 
@@ -273,7 +274,7 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 	struct wg_keypair	*kp;
 	struct wg_peer		*p;
 
-	if ((p = peer_by_id(out->id)) == NULL)
+	if ((p = wg_peer_by_id(out->id)) == NULL)
 		return;
 	switch (out->type) {
 	case WG_MSG_INITIATION:
@@ -612,6 +613,7 @@ wg_ctl_peers(void (*emit)(const struct ctl_peer *, void *), void *arg)
 {
 	struct ctl_peer	 cp;
 	struct wg_peer	*p;
+	const char	*path;
 	time_t		 now = time(NULL);
 
 	TAILQ_FOREACH(p, &wg.peers, entry) {
@@ -619,8 +621,10 @@ wg_ctl_peers(void (*emit)(const struct ctl_peer *, void *), void *arg)
 		strlcpy(cp.name, p->name, sizeof(cp.name));
 		memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
 		memcpy(&cp.endpoint, &p->endpoint, sizeof(cp.endpoint));
-		strlcpy(cp.path, p->endpoint.ss_family ? "direct" : "-",
-		    sizeof(cp.path));
+		if ((path = rdv_path(p->id)) == NULL)
+			path = p->endpoint.ss_family ? "direct" : "-";
+		strlcpy(cp.path, path, sizeof(cp.path));
+		rdv_timeline(p->id, cp.timeline, sizeof(cp.timeline));
 		cp.last_handshake = p->last_handshake ?
 		    now - p->last_handshake : -1;
 		cp.rx_bytes = p->rx_bytes;

@@ -121,5 +121,6 @@ void	 wg_initiate(struct wg_peer *, int);
 void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 
 void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *);
+struct wg_peer *wg_peer_by_id(uint32_t);
 
 #endif /* CLAWD_WG_H */

@@ -49,8 +49,6 @@ static int		 shutting_down;
 static int		 exit_status;
 static time_t		 parent_started;
 static uint16_t		 udp_port;
-/* The MEGA credentials crypto has: sent again only when they change. */
-static char		 mega_cred_sent[CLAWD_PATH_MAX];
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(struct imsgev *, struct imsg *);
@@ -244,6 +242,7 @@ parent_push_crypto(void)
 	TAILQ_FOREACH(p, &conf->peers, entry) {
 		memset(&cp, 0, sizeof(cp));
 		cp.id = id++;
+		cp.role = p->role;
 		memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
 		fd = -1;
 		if (p->psk_file[0] != '\0' &&
@@ -275,6 +274,9 @@ parent_push_peers(struct imsgev *ne)
 			    sizeof(cp.endpoint));
 		cp.keepalive = p->keepalive;
 		cp.role = p->role;
+		/* NAT mappings of a punched path need keeping open. */
+		if (cp.role != PEER_ROLE_NONE && cp.keepalive == 0)
+			cp.keepalive = CLAWD_KEEPALIVE_RDV;
 		imsgev_compose(ne, IMSG_CONF_PEER, 0, 0, -1, &cp, sizeof(cp));
 		TAILQ_FOREACH(a, &p->allowed, entry) {
 			memset(&ca, 0, sizeof(ca));
@@ -336,6 +338,7 @@ parent_push_conf(int startup)
 		imsgev_compose(ne, IMSG_CONF_STUN, 0, 0, -1, &cs, sizeof(cs));
 	}
 	parent_push_peers(ne);
+	hostaddr_push(ne);
 	imsgev_compose(ne, IMSG_CONF_END, 0, 0, -1, NULL, 0);
 
 	if (conf->mega.configured) {
@@ -357,19 +360,13 @@ parent_push_conf(int startup)
 	}
 
 	/*
-	 * A new credentials path means a new account or password: crypto
-	 * starts over with it and the saved session.  The same path keeps
-	 * the running session (and MEGA's login throttle at bay).
+	 * Crypto reads the credentials again on every reload, so that a
+	 * corrected password takes effect; the signaler keeps a running
+	 * session of the same account rather than log in again.
 	 */
-	if (!conf->mega.configured)
-		mega_cred_sent[0] = '\0';
-	else if (startup ||
-	    strcmp(conf->mega.credentials, mega_cred_sent) != 0) {
-		if (megastate_push(conf, &children[PROC_CRYPTO].iev) == -1)
-			return -1;
-		strlcpy(mega_cred_sent, conf->mega.credentials,
-		    sizeof(mega_cred_sent));
-	}
+	if (conf->mega.configured &&
+	    megastate_push(conf, &children[PROC_CRYPTO].iev) == -1)
+		return -1;
 	return 0;
 }
 

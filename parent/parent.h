@@ -21,6 +21,7 @@ int	 udp_open(uint16_t, uint16_t *);
 int	 control_open(const char *);
 void	 control_cleanup(const char *);
 int	 https_conf_make(struct clawd_mega *, struct imsg_https_conf *);
+void	 hostaddr_push(struct imsgev *);
 
 /* tun.c */
 int	 tun_open(struct clawd_iface *);

@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <libgen.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 
 #include "clawd.h"
 #include "log.h"
+#include "proc.h"
 #include "parent.h"
 
 /*
@@ -274,4 +277,37 @@ https_conf_make(struct clawd_mega *mega, struct imsg_https_conf *hc)
 	curl_free(port);
 	curl_url_cleanup(u);
 	return ret;
+}
+
+/*
+ * This host's addresses, the host candidates of the rendezvous.  The
+ * children cannot list them (no netlink in their sandboxes), so the
+ * parent does, at start-up and on reload.  Loopback and link-local
+ * addresses are of no use to a peer elsewhere and are left out.
+ */
+void
+hostaddr_push(struct imsgev *iev)
+{
+	struct ifaddrs		*ifa, *i;
+	struct imsg_hostaddr	 ha;
+	struct sockaddr_in	*sin;
+
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("getifaddrs");
+		return;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		sin = (struct sockaddr_in *)i->ifa_addr;
+		if ((ntohl(sin->sin_addr.s_addr) >> 16) == 0xa9fe)
+			continue;	/* 169.254/16 */
+		memset(&ha, 0, sizeof(ha));
+		ha.af = AF_INET;
+		memcpy(ha.addr, &sin->sin_addr, 4);
+		imsgev_compose(iev, IMSG_CONF_HOSTADDR, 0, 0, -1, &ha,
+		    sizeof(ha));
+	}
+	freeifaddrs(ifa);
 }

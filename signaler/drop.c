@@ -28,12 +28,14 @@
 #include "megacrypto.h"
 #include "signaler.h"
 #include "mega.h"
+#include "rdv.h"
 
 #define DROP_FILES_MAX		1024	/* entries kept; more are ignored */
 #define DROP_MAX_AGE		600	/* seconds, then deleted */
 #define DROP_SWEEP_SECS		60
 #define DROP_PUTS_PER_MIN	30
 #define DROP_XFER_TRIES		5	/* per upload or download */
+#define DROP_RDV_AGE		360	/* s, rendezvous files fetched */
 
 struct drop_file {
 	TAILQ_ENTRY(drop_file)	 entry;
@@ -44,6 +46,7 @@ struct drop_file {
 	int			 mine;
 	int			 seen;
 	int			 deleting;
+	int			 fetched;	/* rendezvous file, taken */
 	int64_t			 size;
 	int64_t			 ts;
 };
@@ -70,10 +73,13 @@ struct drop_op {
 	size_t			 len;
 	char			 url[MA_URL_MAX + 1];
 	unsigned int		 tries;
+	int			 rdv;		/* for crypto, not clawctl */
 	struct event		 retry;
 };
 
 static void	drop_sweep(int, short, void *);
+static void	drop_rdv_fetch(struct drop_file *);
+static void	drop_get_g(struct drop_op *);
 
 int
 drop_name_ok(const char *name)
@@ -158,6 +164,7 @@ drop_name_done(struct imsg *imsg, void *arg)
 		    sizeof(name)) == 0 && drop_name_ok(name)) {
 			strlcpy(f->name, name, sizeof(f->name));
 			f->named = 1;
+			drop_rdv_fetch(f);
 		} else
 			f->named = -1;
 	}
@@ -272,6 +279,8 @@ drop_ready(const char *h)
 	if (strcmp(folder, h) != 0)
 		log_debug("drop: folder handle %s", h);
 	strlcpy(folder, h, sizeof(folder));
+	proc_child_compose(PROC_NETENGINE, IMSG_DROP_READY, 0, 0, -1, NULL,
+	    0);
 	if (!sweep_set) {
 		evtimer_set(&sweep_ev, drop_sweep, NULL);
 		sweep_set = 1;
@@ -294,6 +303,8 @@ drop_result(uint32_t peerid, int error, const char *fmt, ...)
 	struct ctl_result	 res;
 	va_list			 ap;
 
+	if (peerid == 0)
+		return;		/* our own request, not clawctl's */
 	memset(&res, 0, sizeof(res));
 	res.error = error;
 	va_start(ap, fmt);
@@ -389,6 +400,9 @@ drop_put_done(const json_t *res, int err, void *arg)
 			f->ts = time(NULL);
 	}
 	mega_stats.puts++;
+	/* Stored again: the quota has room. */
+	if (mega_state() == MEGA_OVERQUOTA)
+		mega_set_state(MEGA_READY, NULL);
 	log_info("drop: put %s (%zu bytes)", op->name, op->len);
 	drop_result(op->peerid, 0, "stored %s", op->name);
 	drop_op_free(op);
@@ -502,23 +516,17 @@ drop_put_sealed(struct imsg *imsg, void *arg)
 	drop_put_u(op);
 }
 
+/* Store a file: for clawctl (peerid), or for crypto (peerid 0). */
 static void
-drop_put(uint32_t peerid, struct imsg *imsg)
+drop_put_data(uint32_t peerid, const char *name, const uint8_t *data,
+    size_t len)
 {
-	struct ctl_drop_name	 dn;
 	struct imsg_mega_new	 hdr;
 	struct drop_op		*op;
-	struct ibuf		 b;
 	char			*json;
-	size_t			 len;
 	time_t			 now = time(NULL);
 
-	if (imsg_get_ibuf(imsg, &b) == -1 || ibuf_get(&b, &dn,
-	    sizeof(dn)) == -1)
-		fatalx("bad CTL_DROP_PUT");
-	len = ibuf_size(&b);
-	dn.name[sizeof(dn.name) - 1] = '\0';
-	if (!drop_name_ok(dn.name)) {
+	if (!drop_name_ok(name)) {
 		drop_result(peerid, EINVAL, "bad file name");
 		return;
 	}
@@ -527,8 +535,8 @@ drop_put(uint32_t peerid, struct imsg *imsg)
 		    DROP_FILE_MAX);
 		return;
 	}
-	if (drop_by_name(dn.name) != NULL) {
-		drop_result(peerid, EEXIST, "%s exists in the drop", dn.name);
+	if (drop_by_name(name) != NULL) {
+		drop_result(peerid, EEXIST, "%s exists in the drop", name);
 		return;
 	}
 	if (now - put_window >= 60) {
@@ -536,6 +544,8 @@ drop_put(uint32_t peerid, struct imsg *imsg)
 		put_count = 0;
 	}
 	if (put_count >= DROP_PUTS_PER_MIN) {
+		if (peerid == 0)
+			log_warnx("drop: rate limit, %s not stored", name);
 		drop_result(peerid, EAGAIN, "rate limit: at most %d files "
 		    "a minute", DROP_PUTS_PER_MIN);
 		return;
@@ -543,7 +553,7 @@ drop_put(uint32_t peerid, struct imsg *imsg)
 	put_count++;
 	if ((op = calloc(1, sizeof(*op))) == NULL ||
 	    (op->data = malloc(len)) == NULL ||
-	    (json = mega_attr_json(dn.name)) == NULL) {
+	    (json = mega_attr_json(name)) == NULL) {
 		drop_op_free(op);
 		drop_result(peerid, ENOMEM, "out of memory");
 		return;
@@ -551,9 +561,8 @@ drop_put(uint32_t peerid, struct imsg *imsg)
 	op->type = OP_PUT;
 	op->peerid = peerid;
 	op->len = len;
-	strlcpy(op->name, dn.name, sizeof(op->name));
-	if (ibuf_get(&b, op->data, len) == -1)
-		fatalx("bad CTL_DROP_PUT");
+	strlcpy(op->name, name, sizeof(op->name));
+	memcpy(op->data, data, len);
 	memset(&hdr, 0, sizeof(hdr));
 	strlcpy(hdr.json, json, sizeof(hdr.json));
 	free(json);
@@ -562,15 +571,31 @@ drop_put(uint32_t peerid, struct imsg *imsg)
 		drop_op_fail(op, "crypto is not reachable");
 }
 
-/* --- get: g, download, open ------------------------------------------ */
+/* CTL_DROP_PUT from clawctl, RDV_PUT from crypto: a name, the bytes. */
+static void
+drop_put(uint32_t peerid, struct imsg *imsg)
+{
+	struct ctl_drop_name	 dn;
+	struct ibuf		 b;
+	uint8_t			 data[DROP_FILE_MAX];
+	size_t			 len;
 
-static void	drop_get_g(struct drop_op *);
+	if (imsg_get_ibuf(imsg, &b) == -1 || ibuf_get(&b, &dn,
+	    sizeof(dn)) == -1 || (len = ibuf_size(&b)) > sizeof(data) ||
+	    ibuf_get(&b, data, len) == -1)
+		fatalx("bad %s", imsg_type_name(imsg_get_type(imsg)));
+	dn.name[sizeof(dn.name) - 1] = '\0';
+	drop_put_data(peerid, dn.name, data, len);
+}
+
+/* --- get: g, download, open ------------------------------------------ */
 
 static void
 drop_get_opened(struct imsg *imsg, void *arg)
 {
 	struct drop_op		*op = arg;
 	struct imsg_mega_opened	 oh;
+	struct ctl_drop_name	 dn;
 	struct ibuf		 b;
 	uint8_t			 buf[DROP_FILE_MAX];
 	size_t			 len;
@@ -587,10 +612,18 @@ drop_get_opened(struct imsg *imsg, void *arg)
 	if (ibuf_get(&b, buf, len) == -1)
 		fatalx("bad MEGA_OPENED");
 	mega_stats.gets++;
-	proc_child_compose(PROC_NETENGINE, IMSG_CTL_DROP_DATA, op->peerid, 0,
-	    -1, buf, len);
-	proc_child_compose(PROC_NETENGINE, IMSG_CTL_END, op->peerid, 0, -1,
-	    NULL, 0);
+	if (op->rdv) {
+		/* A rendezvous file: crypto opens the sealed message. */
+		memset(&dn, 0, sizeof(dn));
+		strlcpy(dn.name, op->name, sizeof(dn.name));
+		proc_child_compose2(PROC_CRYPTO, IMSG_RDV_OPEN, 0, &dn,
+		    sizeof(dn), buf, len);
+	} else {
+		proc_child_compose(PROC_NETENGINE, IMSG_CTL_DROP_DATA,
+		    op->peerid, 0, -1, buf, len);
+		proc_child_compose(PROC_NETENGINE, IMSG_CTL_END, op->peerid,
+		    0, -1, NULL, 0);
+	}
 	explicit_bzero(buf, len);
 	drop_op_free(op);
 }
@@ -756,7 +789,7 @@ drop_sweep(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	evtimer_add(&sweep_ev, &tv);
-	if (mega_state() != MEGA_READY)
+	if (!mega_usable())
 		return;
 	TAILQ_FOREACH_SAFE(f, &files, entry, next) {
 		if (f->deleting || now - f->ts < DROP_MAX_AGE)
@@ -767,6 +800,53 @@ drop_sweep(int fd, short ev, void *arg)
 	if (n > 0)
 		log_info("drop: deleting %u file%s older than %d minutes", n,
 		    n == 1 ? "" : "s", DROP_MAX_AGE / 60);
+}
+
+/* --- rendezvous files ------------------------------------------------- */
+
+/* An offer or response from someone else, fresh: fetch it once. */
+static void
+drop_rdv_fetch(struct drop_file *f)
+{
+	struct drop_op	*op;
+	uint8_t		 kind, id[RDV_ID_LEN];
+
+	if (f->mine || f->fetched || f->named != 1 ||
+	    rdv_name_parse(f->name, &kind, id) == -1 ||
+	    time(NULL) - f->ts > DROP_RDV_AGE || f->size <= 0 ||
+	    f->size > DROP_FILE_MAX || !mega_usable())
+		return;
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return;
+	f->fetched = 1;
+	op->type = OP_GET;
+	op->rdv = 1;
+	strlcpy(op->name, f->name, sizeof(op->name));
+	strlcpy(op->h, f->h, sizeof(op->h));
+	strlcpy(op->k, f->k, sizeof(op->k));
+	log_debug("drop: fetching %s", f->name);
+	drop_get_g(op);
+}
+
+/* From crypto: a sealed offer or response to store. */
+void
+drop_rdv_put(struct imsg *imsg)
+{
+	if (!mega_usable()) {
+		log_warnx("drop: not ready; a rendezvous file is lost");
+		return;
+	}
+	drop_put(0, imsg);
+}
+
+/* From netengine: a file of ours, or an answer, is no longer needed. */
+void
+drop_rdv_rm(const char *name)
+{
+	struct drop_file	*f;
+
+	if ((f = drop_by_name(name)) != NULL && mega_usable())
+		drop_rm_file(0, f);
 }
 
 /* --- show drop ------------------------------------------------------- */
@@ -830,7 +910,7 @@ drop_ctl(struct imsg *imsg)
 			drop_show(peerid);
 		return;
 	}
-	if (mega_state() != MEGA_READY) {
+	if (!mega_usable()) {
 		drop_result(peerid, EAGAIN, "the drop is not ready: %s%s%s",
 		    mega_state_name(), mega_last_error()[0] ? ": " : "",
 		    mega_last_error());

@@ -151,6 +151,13 @@ mega_state(void)
 	return m.state;
 }
 
+/* Ready, or over quota: reading and deleting still work. */
+int
+mega_usable(void)
+{
+	return m.state == MEGA_READY || m.state == MEGA_OVERQUOTA;
+}
+
 const char *
 mega_state_name(void)
 {
@@ -556,14 +563,14 @@ mega_f_done(const json_t *res, int err, void *arg)
 	size_t		 i;
 
 	(void)arg;
-	if (m.state != MEGA_LOADING && m.state != MEGA_READY)
+	if (m.state != MEGA_LOADING && !mega_usable())
 		return;
 	ma_nodes_free(&m.nodes);
 	if (err == 0)
 		err = ma_parse_f(res, mega_user(), &m.nodes);
 	if (err != 0) {
 		mega_error("reading the tree failed: %s", ma_strerror(err));
-		if (err == MQ_EGAVEUP || m.state == MEGA_READY) {
+		if (err == MQ_EGAVEUP || mega_usable()) {
 			/* Try again when the poll comes round. */
 			if (!m.sc_live)
 				mega_timer(&m.poll_ev, MEGA_POLL_MS);
@@ -624,7 +631,7 @@ mega_load(void)
 void
 mega_reload(void)
 {
-	if (m.state != MEGA_READY && m.state != MEGA_LOADING)
+	if (!mega_usable() && m.state != MEGA_LOADING)
 		return;
 	evtimer_del(&m.sc_ev);
 	evtimer_del(&m.poll_ev);
@@ -679,7 +686,7 @@ mega_mkdir_done(const json_t *res, int err, void *arg)
 	struct ma_nodes	 out;
 
 	(void)arg;
-	if (m.state != MEGA_LOADING && m.state != MEGA_READY)
+	if (m.state != MEGA_LOADING && !mega_usable())
 		return;
 	if (err == 0)
 		err = ma_parse_p(res, mega_user(), &out);
@@ -794,10 +801,11 @@ mega_walk_decide(void)
 	}
 	drop_sync_end();
 	ma_nodes_free(&m.nodes);
-	if (m.state != MEGA_READY)
+	if (!mega_usable()) {
 		log_info("mega: drop folder %s ready%s", m.folder,
 		    m.made ? " (made)" : "");
-	m.state = MEGA_READY;
+		m.state = MEGA_READY;
+	}
 	m.made = 0;
 	strlcpy(m.drop, m.cur, sizeof(m.drop));
 	drop_ready(m.drop);
@@ -849,7 +857,7 @@ mega_poll(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (m.state != MEGA_READY)
+	if (!mega_usable())
 		return;
 	b = ma_batch_new();
 	ma_req_f(b);
@@ -902,9 +910,12 @@ mega_sc_packets(const struct ma_sc *sc)
 static void
 mega_wait_done(const struct https_reply *rep, void *arg)
 {
+	struct timespec	 now;
+	long long	 waited;
+
 	(void)arg;
 	m.sc_busy = 0;
-	if (m.state != MEGA_READY || !m.sc_live)
+	if (!mega_usable() || !m.sc_live)
 		return;
 	/* A wait ends with a change or a time-out; both mean "ask again". */
 	if (rep->error != NULL && rep->status == 0 &&
@@ -913,7 +924,11 @@ mega_wait_done(const struct https_reply *rep, void *arg)
 		mega_sc_again(1000 << (m.sc_failures < 8 ? m.sc_failures : 8));
 		return;
 	}
-	mega_sc_again(MEGA_SC_FLOOR_MS);
+	/* At once after a long wait; a wait that ends at once is paced. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	waited = (now.tv_sec - m.sc_last.tv_sec) * 1000 +
+	    (now.tv_nsec - m.sc_last.tv_nsec) / 1000000;
+	mega_sc_again(waited >= MEGA_SC_FLOOR_MS ? 0 : MEGA_SC_FLOOR_MS);
 }
 
 static void
@@ -925,7 +940,7 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 
 	(void)arg;
 	m.sc_busy = 0;
-	if (m.state != MEGA_READY || !m.sc_live)
+	if (!mega_usable() || !m.sc_live)
 		return;
 	if (rep->error != NULL || rep->status != 200)
 		rv = 0;
@@ -936,11 +951,12 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 			mega_sc_packets(&sc);
 			strlcpy(m.sn, sc.sn, sizeof(m.sn));
 			ma_sc_free(&sc);
-			if (m.state == MEGA_READY)
+			if (mega_usable())
 				mega_sc_again(MEGA_SC_FLOOR_MS);
 			return;
 		}
 		m.sc_busy = 1;
+		clock_gettime(CLOCK_MONOTONIC, &m.sc_last);
 		if (mq_fetch(sc.w, 1, NULL, 0, mega_wait_done, NULL) == -1) {
 			m.sc_busy = 0;
 			mega_sc_again(1000);
@@ -981,7 +997,7 @@ mega_sc(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (m.state != MEGA_READY || m.sc_busy || mega_sid() == NULL)
+	if (!mega_usable() || m.sc_busy || mega_sid() == NULL)
 		return;
 	if (ma_sc_url(suffix, sizeof(suffix), m.sn, mega_sid()) == -1) {
 		m.sn[0] = '\0';

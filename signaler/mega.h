@@ -76,6 +76,7 @@ const char	*mega_sid(void);
 const char	*mega_user(void);
 const char	*mega_client_id(void);
 int		 mega_state(void);
+int		 mega_usable(void);
 const char	*mega_state_name(void);
 void		 mega_set_state(int, const char *);
 void		 mega_relogin(void);
@@ -98,6 +99,8 @@ void	 drop_node_gone(const char *);
 void	 drop_node_attr(const char *, const char *);
 void	 drop_ready(const char *);
 void	 drop_ctl(struct imsg *);
+void	 drop_rdv_put(struct imsg *);
+void	 drop_rdv_rm(const char *);
 int	 drop_name_ok(const char *);
 
 #endif /* CLAWD_MEGA_H */

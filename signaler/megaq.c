@@ -319,7 +319,7 @@ mq_hashcash(const char *challenge)
 
 /* Act on a failure of the whole call. */
 static void
-mq_call_failed(long http, int code, const char *detail)
+mq_call_failed(long http, int code, const char *detail, const char *error)
 {
 	struct ma_retry	 r;
 	struct mq_cmd	*out[MA_BATCH_MAX];
@@ -341,8 +341,14 @@ mq_call_failed(long http, int code, const char *detail)
 		mq.failures++;
 		mq.call.attempt++;
 		mega_stats.retries++;
-		mega_error("%s", r.why);
-		mq_pause(r.delay_ms, r.why);
+		/* curl's words say what went wrong: a certificate, say. */
+		if (error != NULL) {
+			mega_error("%s", error);
+			mq_pause(r.delay_ms, error);
+		} else {
+			mega_error("%s", r.why);
+			mq_pause(r.delay_ms, r.why);
+		}
 		return;
 	case MA_ACT_RELOGIN:
 		/* The session died: send these again after a new login. */
@@ -392,14 +398,12 @@ mq_done(const struct https_reply *rep, void *arg)
 		return;
 	}
 	if (rep->error != NULL || rep->status != 200) {
-		if (rep->error != NULL)
-			mega_error("%s", rep->error);
-		mq_call_failed(rep->status, 0, rep->hashcash);
+		mq_call_failed(rep->status, 0, rep->hashcash, rep->error);
 		return;
 	}
 	if ((rv = ma_batch_parse(&b, rep->body, rep->len,
 	    mq.call.ncmd)) != 0) {
-		mq_call_failed(200, rv, NULL);
+		mq_call_failed(200, rv, NULL, NULL);
 		return;
 	}
 	mq.failures = 0;

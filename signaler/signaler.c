@@ -40,6 +40,7 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct imsg_mega_uh		 uh;
 	struct imsg_mega_session	 ms;
 	struct imsg_resolve		 ir;
+	struct ctl_drop_name		 dn;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_HTTPS_CONF:
@@ -92,6 +93,15 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MEGA_SEALED:
 	case IMSG_MEGA_OPENED:
 		signaler_crypto_answer(imsg);
+		break;
+	case IMSG_RDV_PUT:
+		drop_rdv_put(imsg);
+		break;
+	case IMSG_RDV_RM:
+		if (imsg_get_data(imsg, &dn, sizeof(dn)) == -1)
+			fatalx("bad RDV_RM");
+		dn.name[sizeof(dn.name) - 1] = '\0';
+		drop_rdv_rm(dn.name);
 		break;
 	case IMSG_CTL_SHOW_DROP:
 	case IMSG_CTL_DROP_PUT:

@@ -64,7 +64,8 @@ both_ways()
 			    "($(head -c 200 "$DL_TMP/err"))"
 		fi
 	done
-	[ "$(dl_drop_field "$c" '[.files[]? | select(.name == "'"$v"'-m17.bin")][0].mine')" = false ] &&
+	[ "$(dl_drop_field "$c" '[.files[]? |
+	    select(.name == "'"$v"'-m17.bin")][0].mine')" = false ] &&
 	    dl_ok "$v: megajs's file is not mine" ||
 	    dl_notok "$v: megajs's file is not mine"
 

@@ -19,6 +19,7 @@ DL_PIDS=()
 DL_NETNS=()
 DL_N=0
 DL_FAILED=0
+DL_TODO=0
 DL_KEEP=${DL_KEEP:-0}
 DL_FOLDER=/temp-share/clawchat-connections
 
@@ -48,6 +49,14 @@ dl_notok()
 	DL_N=$((DL_N + 1))
 	DL_FAILED=$((DL_FAILED + 1))
 	printf 'not ok %d - %s\n' "$DL_N" "$*"
+}
+
+# A TAP TODO: reported, not counted as a failure.
+dl_todo()
+{
+	DL_N=$((DL_N + 1))
+	DL_TODO=$((DL_TODO + 1))
+	printf 'not ok %d - %s # TODO %s\n' "$DL_N" "$1" "$2"
 }
 
 # dl_check DESCRIPTION COMMAND...: ok if the command succeeds.
@@ -80,8 +89,25 @@ dl_bail()
 
 dl_finish()
 {
+	local c
+
+	# Stop every clawd first: a sanitizer build reports leaks on exit,
+	# to stderr, which is the log.
+	for c in "${!DL_CPID[@]}"; do
+		dl_stop_pid "${DL_CPID[$c]}"
+	done
+	for c in "${!DL_CLOG[@]}"; do
+		[ -f "${DL_CLOG[$c]}" ] || continue
+		if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' \
+		    "${DL_CLOG[$c]}"; then
+			dl_notok "clawd $c: sanitizer report in its log"
+			grep -E -A5 'Sanitizer|runtime error:' "${DL_CLOG[$c]}" |
+			    head -n 20 | sed 's/^/#   /'
+		fi
+	done
 	printf '1..%d\n' "$DL_N"
-	printf '# %d passed, %d failed\n' $((DL_N - DL_FAILED)) "$DL_FAILED"
+	printf '# %d passed, %d failed, %d todo\n' \
+	    $((DL_N - DL_FAILED - DL_TODO)) "$DL_FAILED" "$DL_TODO"
 	[ "$DL_FAILED" -eq 0 ] || dl_dump_logs
 	[ "$DL_FAILED" -eq 0 ] && exit 0
 	exit 1
@@ -189,6 +215,7 @@ dl_emu()
 	*)	dl_bail "dl_emu: mode $mode" ;;
 	esac
 	log=$DL_TMP/emu-$name.log
+	: >"$log"
 	ip netns exec "$ns" node "$DL_DIR/emulator.js" \
 	    --listen 127.0.0.1:0 --control-port 0 --wait-ms 5000 \
 	    "${tls[@]}" "$@" >"$log" 2>&1 &

@@ -11,6 +11,29 @@
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
+
+/*
+ * mega-mock 0.4.2 answers an upload's last chunk when the request body
+ * has been read, before its write stream has reached the file, so a
+ * client quick to send "p" (clawd is, over loopback) gets a node of
+ * size 0.  Hold the completion token back until the file is whole.
+ */
+const uploadPath = require.resolve('mega-mock/commands/handleUpload')
+const realUpload = require(uploadPath)
+async function wholeUpload (options, parsedURL, req, res) {
+  const token = await realUpload(options, parsedURL, req, res)
+  const [id, size] = parsedURL.pathname.split('/').slice(2)
+  const file = path.resolve(options.dataFolder, 'temp_' + id)
+  const want = Number(size)
+  for (let i = 0; token && token.length && i < 200; i++) {
+    let have = -1
+    try { have = fs.statSync(file).size } catch (e) {}
+    if (have >= want) break
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return token
+}
+require.cache[uploadPath].exports = wholeUpload
 const megamock = require('mega-mock')
 const users = require('mega-mock/cli/preloaded-users.json')
 

@@ -61,6 +61,8 @@ main(void)
 	struct ctl_status	 cs;
 	struct imsg_ipc		 ipc;
 	char			 big[sizeof(struct ctl_status) + 1];
+	static uint8_t		 putbuf[sizeof(struct ctl_drop_name) +
+				    DROP_FILE_MAX];
 	int			 sp[2], p[2], err, before;
 	uint32_t		 t;
 
@@ -99,6 +101,30 @@ main(void)
 	    &err) == -1 && err == EPROTO, "type 0 refused");
 	tap_ok(roundtrip(IMSG_CTL_SHOW_NAT, NULL, 0, -1, 99, PROC_NETENGINE,
 	    &err) == -1, "unknown sender refused");
+
+	/* Variable length: a header, then up to the file limit. */
+	memset(putbuf, 0, sizeof(putbuf));
+	tap_ok(roundtrip(IMSG_CTL_DROP_PUT, putbuf, sizeof(struct
+	    ctl_drop_name) + 1, -1, PROC_CONTROL, PROC_NETENGINE, &err) == 0,
+	    "drop put with one byte accepted");
+	tap_ok(roundtrip(IMSG_CTL_DROP_PUT, putbuf, sizeof(putbuf), -1,
+	    PROC_NETENGINE, PROC_SIGNALER, &err) == 0,
+	    "drop put of the largest file accepted");
+	tap_ok(roundtrip(IMSG_CTL_DROP_PUT, putbuf, sizeof(struct
+	    ctl_drop_name) - 1, -1, PROC_CONTROL, PROC_NETENGINE, &err) == -1 &&
+	    err == EBADMSG, "drop put shorter than its header refused");
+	tap_ok(roundtrip(IMSG_CTL_DROP_DATA, putbuf, DROP_FILE_MAX + 1, -1,
+	    PROC_SIGNALER, PROC_NETENGINE, &err) == -1 && err == EBADMSG,
+	    "drop data over the file limit refused");
+	tap_ok(roundtrip(IMSG_CTL_DROP_PUT, putbuf, sizeof(putbuf), -1,
+	    PROC_CONTROL, PROC_SIGNALER, &err) == -1 && err == EPERM,
+	    "clawctl cannot reach the signaler directly");
+	tap_ok(roundtrip(IMSG_MEGA_LOGIN, putbuf, sizeof(struct
+	    imsg_mega_login), -1, PROC_NETENGINE, PROC_CRYPTO, &err) == -1 &&
+	    err == EPERM, "only the signaler sends login replies to crypto");
+	tap_ok(roundtrip(IMSG_MEGA_SESSION_SAVE, putbuf, MEGA_SESSION_MAX + 1,
+	    -1, PROC_CRYPTO, PROC_PARENT, &err) == -1 && err == EBADMSG,
+	    "an oversized session blob refused");
 
 	ipc.proc = PROC_SIGNALER;
 	if (pipe(p) == -1)

@@ -1,0 +1,808 @@
+/*
+ * The connection state machine of a peer met through the drop.  The
+ * side with "role offer" publishes a sealed offer with its candidates
+ * while the peer is not connected, and refreshes it before it
+ * expires; the side with "role answer" opens offers, answers with its
+ * own candidates and a token bound to the offer, and both then probe
+ * every candidate of the other at once.  The first pair that answers
+ * an authenticated probe becomes the peer's endpoint, and the
+ * answering side starts the WireGuard handshake over it.  A connection
+ * that goes quiet is probed again on the pair it had before the drop
+ * is used again.  docs/rendezvous.md is the specification.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event.h>
+
+#include "clawd.h"
+#include "clawd_imsg.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+#include "stun.h"
+#include "wg.h"
+#include "netengine.h"
+#include "rdv.h"
+
+#define RDV_TICK_MS		100
+#define RDV_REFRESH		60	/* s before expiry: a new offer */
+#define RDV_OFFER_GAP_MS	10000	/* between offers of one peer */
+#define RDV_PUNCH_MS		30000	/* probing without an answer */
+#define RDV_REPROBE_MS		15000	/* after a quiet connection */
+#define RDV_FAST_MS		3000	/* probes every tick this long */
+#define RDV_SLOW_MS		500	/* then this often */
+#define RDV_QUIET_MS		70000	/* nothing heard: recover */
+#define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
+#define RDV_HOSTS_MAX		16
+#define RDV_PREDICT		4	/* ports guessed past a mapping */
+#define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
+
+enum rdv_state {
+	RDV_IDLE = 0,
+	RDV_OFFERED,		/* our offer is out */
+	RDV_PUNCHING,
+	RDV_UP
+};
+
+static const char *const rdv_state_names[] = {
+	"idle", "offered", "punching", "up"
+};
+
+struct rdv_peer {
+	TAILQ_ENTRY(rdv_peer)	 entry;
+	uint32_t		 id;
+	uint32_t		 role;
+	int			 seen;
+	enum rdv_state		 state;
+
+	uint8_t			 conn[RDV_ID_LEN];
+	uint8_t			 key[RDV_KEY_LEN];
+	uint8_t			 hash[RDV_HASH_LEN];
+	int			 have_key;
+	int64_t			 expiry;	/* of the offer, wall clock */
+	char			 myfile[DROP_NAME_MAX];
+	uint64_t		 last_offer;
+
+	struct rdv_cand		 remote[RDV_REMOTE_MAX];
+	size_t			 nremote;
+	uint64_t		 punch_start;
+	uint64_t		 punch_len;
+	uint64_t		 punch_last;
+	uint32_t		 probes;
+	struct sockaddr_storage	 path;
+	uint32_t		 path_prio;
+	int			 have_path;
+	time_t			 hs_before;
+
+	/* The timeline, ms on the monotonic clock. */
+	uint64_t		 t_begin, t_msg, t_path, t_hs;
+};
+
+static struct {
+	TAILQ_HEAD(, rdv_peer)	 peers;
+	struct event		 tick;
+	struct sockaddr_storage	 hosts[RDV_HOSTS_MAX];
+	size_t			 nhosts, nhosts_next;
+	struct sockaddr_storage	 hosts_next[RDV_HOSTS_MAX];
+	uint16_t		 port;
+	int			 drop_ready;
+	struct {
+		uint8_t		 id[RDV_ID_LEN];
+		int64_t		 expiry;
+	}			 seen[RDV_SEEN_MAX];
+	size_t			 nseen;
+	uint64_t		 offers_out, offers_in, responses_out;
+	uint64_t		 responses_in, rejected, probes_out;
+	uint64_t		 probes_in, probes_bad, paths;
+} r;
+
+static void	rdv_tick(int, short, void *);
+
+void
+rdv_init(void)
+{
+	struct timeval	 tv = { 0, RDV_TICK_MS * 1000 };
+
+	TAILQ_INIT(&r.peers);
+	evtimer_set(&r.tick, rdv_tick, NULL);
+	evtimer_add(&r.tick, &tv);
+}
+
+void
+rdv_port(uint16_t port)
+{
+	r.port = port;
+}
+
+static struct rdv_peer *
+rdv_peer(uint32_t id)
+{
+	struct rdv_peer	*rp;
+
+	TAILQ_FOREACH(rp, &r.peers, entry)
+		if (rp->id == id)
+			return rp;
+	return NULL;
+}
+
+/* --- configuration --------------------------------------------------- */
+
+void
+rdv_conf_start(void)
+{
+	struct rdv_peer	*rp;
+
+	TAILQ_FOREACH(rp, &r.peers, entry)
+		rp->seen = 0;
+	r.nhosts_next = 0;
+}
+
+void
+rdv_conf_hostaddr(const struct imsg_hostaddr *ha)
+{
+	struct sockaddr_in	*sin;
+
+	/* The socket is IPv4 (clawd.8, CAVEATS). */
+	if (ha->af != AF_INET || r.nhosts_next == RDV_HOSTS_MAX)
+		return;
+	sin = (struct sockaddr_in *)&r.hosts_next[r.nhosts_next++];
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	memcpy(&sin->sin_addr, ha->addr, 4);
+}
+
+/* A peer with a role and no fixed endpoint is met through the drop. */
+void
+rdv_conf_peer(const struct imsg_conf_peer *cp)
+{
+	struct rdv_peer	*rp;
+
+	if (cp->role == PEER_ROLE_NONE || cp->endpoint.ss_family != 0)
+		return;
+	if ((rp = rdv_peer(cp->id)) != NULL) {
+		if (rp->role == cp->role) {
+			rp->seen = 1;
+			return;
+		}
+		TAILQ_REMOVE(&r.peers, rp, entry);
+		explicit_bzero(rp, sizeof(*rp));
+		free(rp);
+	}
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		fatal("rdv");
+	rp->id = cp->id;
+	rp->role = cp->role;
+	rp->seen = 1;
+	rp->state = RDV_IDLE;
+	TAILQ_INSERT_TAIL(&r.peers, rp, entry);
+}
+
+void
+rdv_conf_end(void)
+{
+	struct rdv_peer	*rp, *next;
+
+	TAILQ_FOREACH_SAFE(rp, &r.peers, entry, next)
+		if (!rp->seen) {
+			TAILQ_REMOVE(&r.peers, rp, entry);
+			explicit_bzero(rp, sizeof(*rp));
+			free(rp);
+		}
+	memcpy(r.hosts, r.hosts_next, sizeof(r.hosts));
+	r.nhosts = r.nhosts_next;
+}
+
+void
+rdv_drop_ready(void)
+{
+	if (!r.drop_ready)
+		log_debug("rdv: the drop is ready");
+	r.drop_ready = 1;
+}
+
+/* --- candidates ------------------------------------------------------ */
+
+static int
+rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
+    const struct sockaddr_storage *ss)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (sa_equal((const struct sockaddr *)&c[i].ss,
+		    (const struct sockaddr *)ss))
+			return 0;
+	if (*n == max)
+		return -1;
+	c[*n].type = type;
+	c[*n].prio = rdv_prio(type, ss->ss_family);
+	c[*n].ss = *ss;
+	(*n)++;
+	return 0;
+}
+
+static void
+rdv_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint16_t
+rdv_get_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+/*
+ * Our NAT's mapping behaviour from what the STUN servers saw of our one
+ * socket: the same address for all is endpoint-independent; different
+ * ports from one address with a steady step are a sequential
+ * allocator, whose next mapping can be guessed.
+ */
+static void
+rdv_nat(uint8_t *mapping, int16_t *delta)
+{
+	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
+	size_t			 n, i;
+	int			 d;
+
+	*mapping = RDV_NAT_UNKNOWN;
+	*delta = 0;
+	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
+		return;
+	for (i = 0; i < r.nhosts; i++) {
+		rdv_set_port(&r.hosts[i], r.port);
+		if (sa_equal((struct sockaddr *)&r.hosts[i],
+		    (struct sockaddr *)&m[0])) {
+			*mapping = RDV_NAT_NONE;
+			return;
+		}
+	}
+	if (n < 2)
+		return;
+	*mapping = RDV_NAT_EIM;
+	for (i = 1; i < n; i++)
+		if (!sa_equal((struct sockaddr *)&m[i],
+		    (struct sockaddr *)&m[0]))
+			*mapping = RDV_NAT_EDM;
+	if (*mapping == RDV_NAT_EDM) {
+		d = (int)rdv_get_port(&m[1]) - (int)rdv_get_port(&m[0]);
+		if (d >= -64 && d <= 64)
+			*delta = d;
+	}
+}
+
+/* Host addresses, then what the STUN servers saw. */
+static void
+rdv_gather(struct rdv_msg *msg)
+{
+	struct sockaddr_storage	 m[CLAWD_STUN_MAX], ss;
+	size_t			 i, n;
+
+	msg->ncand = 0;
+	for (i = 0; i < r.nhosts; i++) {
+		ss = r.hosts[i];
+		rdv_set_port(&ss, r.port);
+		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
+		    RDV_CAND_HOST, &ss);
+	}
+	n = stun_mapped_all(m, CLAWD_STUN_MAX);
+	for (i = 0; i < n; i++)
+		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
+		    RDV_CAND_SRFLX, &m[i]);
+	rdv_nat(&msg->mapping, &msg->delta);
+}
+
+/* The other side's candidates, and guesses past a sequential NAT. */
+static void
+rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg)
+{
+	struct sockaddr_storage	 ss;
+	size_t			 i;
+	int			 k, port;
+
+	rp->nremote = 0;
+	for (i = 0; i < msg->ncand; i++)
+		rdv_cand_add(rp->remote, &rp->nremote, RDV_REMOTE_MAX,
+		    msg->cand[i].type, &msg->cand[i].ss);
+	if (msg->mapping != RDV_NAT_EDM || msg->delta == 0)
+		return;
+	for (i = 0; i < msg->ncand; i++) {
+		if (msg->cand[i].type != RDV_CAND_SRFLX)
+			continue;
+		for (k = 1; k <= RDV_PREDICT; k++) {
+			ss = msg->cand[i].ss;
+			port = rdv_get_port(&ss) + k * msg->delta;
+			if (port <= 0 || port > 65535)
+				continue;
+			rdv_set_port(&ss, port);
+			rdv_cand_add(rp->remote, &rp->nremote,
+			    RDV_REMOTE_MAX, RDV_CAND_PREDICTED, &ss);
+		}
+	}
+}
+
+/* --- publishing ------------------------------------------------------ */
+
+static void
+rdv_remove_file(const char *name)
+{
+	struct ctl_drop_name	 dn;
+
+	if (name[0] == '\0')
+		return;
+	memset(&dn, 0, sizeof(dn));
+	strlcpy(dn.name, name, sizeof(dn.name));
+	proc_child_compose(PROC_SIGNALER, IMSG_RDV_RM, 0, 0, -1, &dn,
+	    sizeof(dn));
+}
+
+static int
+rdv_seal(struct rdv_peer *rp, const struct rdv_msg *msg)
+{
+	struct imsg_rdv_seal	 hdr;
+	uint8_t			 buf[RDV_MSG_MAX];
+	ssize_t			 len;
+
+	if ((len = rdv_encode(buf, sizeof(buf), msg)) == -1)
+		return -1;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.peer = rp->id;
+	memcpy(hdr.conn, msg->conn, sizeof(hdr.conn));
+	if (rdv_name(hdr.name, sizeof(hdr.name), msg->kind, msg->conn) == -1)
+		return -1;
+	return proc_child_compose2(PROC_CRYPTO, IMSG_RDV_SEAL, 0, &hdr,
+	    sizeof(hdr), buf, len) == -1 ? -1 : 0;
+}
+
+static void
+rdv_offer(struct rdv_peer *rp, uint64_t now)
+{
+	struct rdv_msg	 msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.kind = RDV_KIND_OFFER;
+	arc4random_buf(msg.conn, sizeof(msg.conn));
+	msg.ts = time(NULL);
+	msg.expiry = msg.ts + RDV_LIFETIME;
+	rdv_gather(&msg);
+	if (msg.ncand == 0) {
+		log_debug("rdv: peer %u: no candidates yet", rp->id);
+		rp->last_offer = now;
+		return;
+	}
+	/* The old offer goes once crypto has sealed the new one. */
+	memcpy(rp->conn, msg.conn, sizeof(rp->conn));
+	rp->have_key = 0;
+	rp->expiry = msg.expiry;
+	rp->last_offer = now;
+	if (rp->t_begin == 0 || rp->state == RDV_IDLE)
+		rp->t_begin = now;
+	rp->state = RDV_OFFERED;
+	if (rdv_seal(rp, &msg) == -1)
+		log_warnx("rdv: peer %u: cannot seal an offer", rp->id);
+	r.offers_out++;
+}
+
+/* Crypto sealed a message of ours: its probe key and file hash. */
+void
+rdv_key(const struct imsg_rdv_key *k)
+{
+	struct rdv_peer	*rp;
+	uint8_t		 kind;
+	char		 name[DROP_NAME_MAX];
+
+	if ((rp = rdv_peer(k->peer)) == NULL ||
+	    memcmp(rp->conn, k->conn, sizeof(rp->conn)) != 0)
+		return;		/* superseded meanwhile */
+	kind = rp->role == PEER_ROLE_OFFER ? RDV_KIND_OFFER :
+	    RDV_KIND_RESPONSE;
+	if (kind == RDV_KIND_OFFER) {
+		memcpy(rp->key, k->key, sizeof(rp->key));
+		memcpy(rp->hash, k->hash, sizeof(rp->hash));
+		rp->have_key = 1;
+	}
+	rdv_name(name, sizeof(name), kind, k->conn);
+	if (kind == RDV_KIND_OFFER && strcmp(name, rp->myfile) != 0) {
+		rdv_remove_file(rp->myfile);
+		strlcpy(rp->myfile, name, sizeof(rp->myfile));
+	}
+}
+
+/* --- punching -------------------------------------------------------- */
+
+static void
+rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
+    uint8_t kind, const uint8_t *txid, const struct sockaddr *seen)
+{
+	struct probe	 p;
+	uint8_t		 pkt[PROBE_LEN];
+
+	memset(&p, 0, sizeof(p));
+	p.kind = kind;
+	memcpy(p.conn, rp->conn, sizeof(p.conn));
+	if (txid != NULL)
+		memcpy(p.txid, txid, sizeof(p.txid));
+	else
+		arc4random_buf(p.txid, sizeof(p.txid));
+	if (seen != NULL)
+		memcpy(&p.seen, seen, sa_len(seen));
+	if (probe_build(pkt, &p, rp->key) == -1)
+		return;
+	if (netengine_send((const struct sockaddr *)to, pkt, sizeof(pkt)) ==
+	    0)
+		r.probes_out++;
+}
+
+static void
+rdv_punch(struct rdv_peer *rp, uint64_t now, uint64_t len)
+{
+	struct wg_peer	*wp;
+
+	rp->state = RDV_PUNCHING;
+	rp->punch_start = now;
+	rp->punch_len = len;
+	rp->punch_last = 0;
+	rp->probes = 0;
+	rp->have_path = 0;
+	rp->path_prio = 0;
+	wp = wg_peer_by_id(rp->id);
+	rp->hs_before = wp != NULL ? wp->last_handshake : 0;
+}
+
+static void
+rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
+{
+	struct wg_peer	*wp;
+	size_t		 i;
+	uint64_t	 gap;
+
+	wp = wg_peer_by_id(rp->id);
+	if (rp->have_path && wp != NULL && wp->last_handshake >
+	    rp->hs_before) {
+		rp->state = RDV_UP;
+		rp->t_hs = now;
+		log_info("rdv: peer %s: connected, %s path to %s", wp->name,
+		    rdv_path(rp->id), log_sockaddr((struct sockaddr *)
+		    &rp->path));
+		return;
+	}
+	if (now - rp->punch_start > rp->punch_len) {
+		log_warnx("rdv: peer %u: no path after %llu probes", rp->id,
+		    (unsigned long long)rp->probes);
+		rp->state = RDV_IDLE;
+		rp->t_begin = 0;
+		return;
+	}
+	/* With a path, the handshake is WireGuard's: it retries itself. */
+	if (rp->have_path)
+		return;
+	gap = now - rp->punch_start < RDV_FAST_MS ? RDV_TICK_MS :
+	    RDV_SLOW_MS;
+	if (rp->punch_last != 0 && now - rp->punch_last < gap)
+		return;
+	rp->punch_last = now;
+	for (i = 0; i < rp->nremote; i++) {
+		rdv_probe_send(rp, &rp->remote[i].ss, PROBE_REQUEST, NULL,
+		    NULL);
+		rp->probes++;
+	}
+}
+
+static struct rdv_peer *
+rdv_peer_by_conn(const uint8_t conn[RDV_ID_LEN])
+{
+	struct rdv_peer	*rp;
+
+	TAILQ_FOREACH(rp, &r.peers, entry)
+		if (rp->have_key && memcmp(rp->conn, conn,
+		    RDV_ID_LEN) == 0)
+			return rp;
+	return NULL;
+}
+
+/* A probe: answered and believed only if its MAC checks. */
+void
+rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from)
+{
+	struct rdv_peer		*rp;
+	struct wg_peer		*wp;
+	struct probe		 p;
+	struct sockaddr_storage	 ss;
+	uint32_t		 prio;
+	size_t			 i;
+	uint8_t			 type = RDV_CAND_PRFLX;
+
+	if (probe_parse(&p, pkt, len) == -1 ||
+	    (rp = rdv_peer_by_conn(p.conn)) == NULL ||
+	    probe_verify(pkt, len, rp->key) == -1) {
+		r.probes_bad++;
+		return;
+	}
+	r.probes_in++;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, from, sa_len(from));
+	if (p.kind == PROBE_REQUEST) {
+		rdv_probe_send(rp, &ss, PROBE_RESPONSE, p.txid, from);
+		/* Peer-reflexive: a new way back, probe it too. */
+		if (rp->state == RDV_PUNCHING && !rp->have_path)
+			rdv_cand_add(rp->remote, &rp->nremote,
+			    RDV_REMOTE_MAX, RDV_CAND_PRFLX, &ss);
+		return;
+	}
+	if (rp->state != RDV_PUNCHING)
+		return;
+	for (i = 0; i < rp->nremote; i++)
+		if (sa_equal((struct sockaddr *)&rp->remote[i].ss, from))
+			type = rp->remote[i].type;
+	prio = rdv_prio(type, from->sa_family);
+	if (rp->have_path && prio <= rp->path_prio)
+		return;
+	if ((wp = wg_peer_by_id(rp->id)) == NULL)
+		return;
+	rp->path = ss;
+	rp->path_prio = prio;
+	if (!rp->have_path) {
+		rp->t_path = wg_now_ms();
+		r.paths++;
+	}
+	rp->have_path = 1;
+	wg_set_endpoint(wp, from);
+	log_info("rdv: peer %s: path to %s (%s)", wp->name,
+	    log_sockaddr(from), type == RDV_CAND_HOST ? "host" :
+	    type == RDV_CAND_SRFLX ? "server-reflexive" :
+	    type == RDV_CAND_PREDICTED ? "predicted" : "peer-reflexive");
+	if (rp->role == PEER_ROLE_ANSWER)
+		wg_initiate(wp, 0);
+}
+
+/* --- messages from the drop ------------------------------------------ */
+
+static int
+rdv_seen(const uint8_t id[RDV_ID_LEN], int64_t expiry, int64_t now)
+{
+	size_t	 i, j;
+
+	for (i = j = 0; i < r.nseen; i++) {
+		if (r.seen[i].expiry + RDV_SKEW < now)
+			continue;	/* forgotten once expired */
+		if (memcmp(r.seen[i].id, id, RDV_ID_LEN) == 0)
+			return 1;
+		r.seen[j++] = r.seen[i];
+	}
+	r.nseen = j;
+	if (r.nseen == RDV_SEEN_MAX) {
+		/* Full of live ids: refuse rather than forget one. */
+		return 1;
+	}
+	memcpy(r.seen[r.nseen].id, id, RDV_ID_LEN);
+	r.seen[r.nseen].expiry = expiry;
+	r.nseen++;
+	return 0;
+}
+
+static void
+rdv_reject(const char *name, const char *why)
+{
+	r.rejected++;
+	log_warnx("rdv: %s refused: %s", name, why);
+}
+
+void
+rdv_input(struct imsg *imsg)
+{
+	struct imsg_rdv_in	 hdr;
+	struct rdv_peer		*rp;
+	struct rdv_msg		 msg, resp;
+	struct ibuf		 b;
+	uint8_t			 body[RDV_MSG_MAX];
+	size_t			 len;
+	int64_t			 now = time(NULL);
+	uint64_t		 mnow = wg_now_ms();
+
+	if (imsg_get_ibuf(imsg, &b) == -1 ||
+	    ibuf_get(&b, &hdr, sizeof(hdr)) == -1 ||
+	    (len = ibuf_size(&b)) > sizeof(body) ||
+	    ibuf_get(&b, body, len) == -1)
+		fatalx("bad RDV_IN");
+	hdr.name[sizeof(hdr.name) - 1] = '\0';
+	if ((rp = rdv_peer(hdr.peer)) == NULL)
+		return;
+	if (rdv_decode(&msg, body, len) == -1) {
+		rdv_reject(hdr.name, "malformed");
+		return;
+	}
+	if (memcmp(msg.conn, hdr.conn, RDV_ID_LEN) != 0) {
+		rdv_reject(hdr.name, "id does not match its name");
+		return;
+	}
+	if (msg.ts > now + RDV_SKEW || msg.expiry < now - RDV_SKEW ||
+	    msg.expiry - msg.ts > RDV_LIFETIME) {
+		rdv_reject(hdr.name, "stale or from the future");
+		return;
+	}
+	if (msg.kind == RDV_KIND_OFFER) {
+		if (rp->role != PEER_ROLE_ANSWER) {
+			rdv_reject(hdr.name, "an offer from a peer we offer "
+			    "to");
+			return;
+		}
+		if (rdv_seen(msg.conn, msg.expiry, now)) {
+			rdv_reject(hdr.name, "replayed");
+			return;
+		}
+		r.offers_in++;
+		memcpy(rp->conn, msg.conn, sizeof(rp->conn));
+		memcpy(rp->key, hdr.key, sizeof(rp->key));
+		memcpy(rp->hash, hdr.hash, sizeof(rp->hash));
+		rp->have_key = 1;
+		rp->expiry = msg.expiry;
+		rdv_remote_set(rp, &msg);
+		memset(&resp, 0, sizeof(resp));
+		resp.kind = RDV_KIND_RESPONSE;
+		memcpy(resp.conn, msg.conn, sizeof(resp.conn));
+		resp.ts = now;
+		resp.expiry = msg.expiry;
+		memcpy(resp.token, hdr.hash, sizeof(resp.token));
+		rdv_gather(&resp);
+		if (rdv_seal(rp, &resp) == -1) {
+			log_warnx("rdv: cannot seal a response");
+			return;
+		}
+		r.responses_out++;
+		rp->t_begin = mnow;
+		rp->t_msg = mnow;
+		rdv_punch(rp, mnow, RDV_PUNCH_MS);
+		log_info("rdv: peer %u: answered offer %s with %zu "
+		    "candidates", rp->id, hdr.name, resp.ncand);
+		return;
+	}
+	/* A response to our offer: its token is our file's hash. */
+	if (rp->role != PEER_ROLE_OFFER || rp->state != RDV_OFFERED ||
+	    !rp->have_key || memcmp(rp->conn, msg.conn, RDV_ID_LEN) != 0) {
+		rdv_reject(hdr.name, "not an answer to our current offer");
+		return;
+	}
+	if (memcmp(msg.token, rp->hash, RDV_HASH_LEN) != 0) {
+		rdv_reject(hdr.name, "token does not match our offer");
+		return;
+	}
+	r.responses_in++;
+	rdv_remote_set(rp, &msg);
+	rdv_remove_file(rp->myfile);
+	rp->myfile[0] = '\0';
+	rdv_remove_file(hdr.name);
+	rp->t_msg = mnow;
+	rdv_punch(rp, mnow, RDV_PUNCH_MS);
+	log_info("rdv: peer %u: response %s with %zu candidates", rp->id,
+	    hdr.name, msg.ncand);
+}
+
+/* --- the clock ------------------------------------------------------- */
+
+static void
+rdv_up_tick(struct rdv_peer *rp, uint64_t now)
+{
+	struct wg_peer	*wp;
+
+	if ((wp = wg_peer_by_id(rp->id)) == NULL)
+		return;
+	if (wp->last_recv != 0 && now - wp->last_recv < RDV_QUIET_MS)
+		return;
+	/* Quiet: try the pair we had, and the rest, before the drop. */
+	log_info("rdv: peer %s: quiet for %llu s; probing again", wp->name,
+	    (unsigned long long)(now - wp->last_recv) / 1000);
+	if (rp->have_path)
+		rdv_cand_add(rp->remote, &rp->nremote, RDV_REMOTE_MAX,
+		    RDV_CAND_PRFLX, &rp->path);
+	rdv_punch(rp, now, RDV_REPROBE_MS);
+}
+
+static void
+rdv_tick(int fd, short ev, void *arg)
+{
+	struct timeval	 tv = { 0, RDV_TICK_MS * 1000 };
+	struct rdv_peer	*rp;
+	uint64_t	 now = wg_now_ms();
+	int64_t		 wall = time(NULL);
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	evtimer_add(&r.tick, &tv);
+	TAILQ_FOREACH(rp, &r.peers, entry) {
+		switch (rp->state) {
+		case RDV_IDLE:
+			if (rp->role == PEER_ROLE_OFFER && r.drop_ready &&
+			    (rp->last_offer == 0 ||
+			    now - rp->last_offer >= RDV_OFFER_GAP_MS))
+				rdv_offer(rp, now);
+			break;
+		case RDV_OFFERED:
+			if (wall >= rp->expiry - RDV_REFRESH &&
+			    now - rp->last_offer >= RDV_OFFER_GAP_MS)
+				rdv_offer(rp, now);
+			break;
+		case RDV_PUNCHING:
+			rdv_punch_tick(rp, now);
+			break;
+		case RDV_UP:
+			rdv_up_tick(rp, now);
+			break;
+		}
+	}
+}
+
+/* --- reporting ------------------------------------------------------- */
+
+const char *
+rdv_path(uint32_t id)
+{
+	struct rdv_peer	*rp;
+	size_t		 i;
+
+	if ((rp = rdv_peer(id)) == NULL || !rp->have_path ||
+	    rp->state != RDV_UP)
+		return NULL;
+	for (i = 0; i < rp->nremote; i++)
+		if (sa_equal((struct sockaddr *)&rp->remote[i].ss,
+		    (struct sockaddr *)&rp->path) &&
+		    rp->remote[i].type == RDV_CAND_RELAY)
+			return "relayed";
+	return "direct";
+}
+
+/* "offered 2.1s, punch 0.3s, handshake 0.1s" and the like. */
+const char *
+rdv_timeline(uint32_t id, char *buf, size_t len)
+{
+	struct rdv_peer	*rp;
+
+	if ((rp = rdv_peer(id)) == NULL)
+		return NULL;
+	if (rp->t_begin == 0 || rp->t_msg < rp->t_begin) {
+		snprintf(buf, len, "%s", rdv_state_names[rp->state]);
+		return buf;
+	}
+	snprintf(buf, len, "%s: drop %.1fs", rdv_state_names[rp->state],
+	    (rp->t_msg - rp->t_begin) / 1000.0);
+	if (rp->t_path >= rp->t_msg && rp->have_path)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+		    ", punch %.1fs", (rp->t_path - rp->t_msg) / 1000.0);
+	if (rp->state == RDV_UP && rp->t_hs >= rp->t_path)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+		    ", handshake %.1fs", (rp->t_hs - rp->t_path) / 1000.0);
+	return buf;
+}
+
+void
+rdv_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
+{
+	emit("rdv.offers_out", r.offers_out, arg);
+	emit("rdv.offers_in", r.offers_in, arg);
+	emit("rdv.responses_out", r.responses_out, arg);
+	emit("rdv.responses_in", r.responses_in, arg);
+	emit("rdv.rejected", r.rejected, arg);
+	emit("rdv.probes_out", r.probes_out, arg);
+	emit("rdv.probes_in", r.probes_in, arg);
+	emit("rdv.probes_bad", r.probes_bad, arg);
+	emit("rdv.paths", r.paths, arg);
+}

@@ -1,0 +1,148 @@
+#!/bin/bash
+# rdv_lib.sh: two hosts behind NATs meet through the MEGA emulator.
+# Sourced by the rendezvous tests, the matrix and the demo.
+#
+#	rdv_start_test			root, tools, the lab
+#	rdv_world P1 P2			internet (coturn, emulator), sites
+#	rdv_clawds			configure and start clawd on both
+#	rdv_wait_ping SECS		until each tunnel address pings
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 99
+
+RDV_API=http://203.0.113.3:8080/
+RDV_TA=100.64.0.1
+RDV_TB=100.64.0.2
+RDV_EMU_CTL=203.0.113.3:8081
+
+rdv_start_test()
+{
+	lab_require_root
+	lab_require_tools ip nft turnserver conntrack python3 ping node
+	[ -c /dev/net/tun ] || lab_skip "no /dev/net/tun"
+	[ -d "$LAB_TOP/regress/mega/node_modules" ] ||
+	    (cd "$LAB_TOP/regress/mega" && npm ci --no-audit --no-fund \
+	    >/dev/null 2>&1) || lab_skip "npm ci failed in regress/mega"
+	lab_find_clawd
+	lab_system_setup
+	lab_init
+}
+
+# The emulator on the simulated internet, plain HTTP (its test CA
+# names only 127.0.0.1); EXTRA are more emulator options.
+rdv_emulator()
+{
+	local log=$LAB_TMP/mega.log
+
+	lab_exec inet node "$LAB_TOP/regress/mega/emulator.js" \
+	    --listen 203.0.113.3:8080 --control-port 8081 --wait-ms 20000 \
+	    "$@" >"$log" 2>&1 &
+	LAB_PIDS+=($!)
+	lab_wait 10 grep -q '^listening on' "$log" || {
+		cat "$log"
+		lab_die "the MEGA emulator did not start"
+	}
+}
+
+rdv_world()
+{
+	lab_inet
+	lab_site 1 "$1"
+	lab_site 2 "$2"
+	shift 2
+	rdv_emulator "$@"
+}
+
+# clawd.conf for host N, role ROLE toward host M.
+rdv_conf()
+{
+	local n=$1 m=$2 role=$3 d=$LAB_TMP/clawd-host$1 t
+
+	mkdir -p "$d"
+	[ -f "$d/key" ] || lab_genkey "$d/key"
+	[ -f "$d/pub" ] || "$CLAWCTL" pubkey <"$d/key" >"$d/pub" ||
+	    lab_die "clawctl pubkey"
+	printf 'email v1@test.invalid\npassword password-v1\n' >"$d/cred"
+	chmod 600 "$d/cred"
+	t=100.64.0.$m
+	{
+		printf 'private-key "%s"\n' "$d/key"
+		printf 'listen-port random\n'
+		printf 'state-directory "%s/state"\n' "$d"
+		printf 'stun-server "203.0.113.1" port 3478\n'
+		printf 'stun-server "203.0.113.2" port 3478\n'
+		printf 'mega {\n\tcredentials "%s"\n' "$d/cred"
+		printf '\tapi-url "%s"\n\tallow-plain-http yes\n}\n' "$RDV_API"
+		printf 'interface "claw0" {\n\taddress 100.64.0.%s/24\n}\n' "$n"
+		printf 'peer "host%s" {\n' "$m"
+		printf '\tpublic-key "%s"\n' "$(cat "$LAB_TMP/clawd-host$m/pub")"
+		printf '\tallowed-ips %s/32\n' "$t"
+		printf '\trole %s\n}\n' "$role"
+	} >"$d/clawd.conf"
+	chmod 600 "$d/clawd.conf"
+}
+
+rdv_keys()
+{
+	local n d
+
+	for n in 1 2; do
+		d=$LAB_TMP/clawd-host$n
+		mkdir -p "$d"
+		[ -f "$d/key" ] || lab_genkey "$d/key"
+		"$CLAWCTL" pubkey <"$d/key" >"$d/pub" ||
+		    lab_die "clawctl pubkey"
+	done
+}
+
+# Host 1 offers (the server), host 2 answers (the client).
+rdv_clawds()
+{
+	rdv_keys
+	rdv_conf 1 2 offer
+	rdv_conf 2 1 answer
+	RDV_T0=$(date +%s.%N)
+	lab_clawd_spawn host1
+	lab_clawd_spawn host2
+}
+
+rdv_ping()
+{
+	lab_exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+
+# rdv_until SECS command...: true once the command is, false at the
+# deadline (each try may take its own time, unlike lab_wait's count).
+rdv_until()
+{
+	local end=$(( $(date +%s) + $1 ))
+
+	shift
+	while [ "$(date +%s)" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# Both ways, within SECS; sets RDV_SECS to the time from start.
+rdv_wait_ping()
+{
+	local secs=$1
+
+	if rdv_until "$secs" rdv_ping host2 "$RDV_TA" &&
+	    rdv_until 5 rdv_ping host1 "$RDV_TB"; then
+		RDV_SECS=$(awk -v a="$RDV_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+		return 0
+	fi
+	return 1
+}
+
+rdv_dump()
+{
+	local n
+
+	for n in 1 2; do
+		echo "--- host$n log"
+		tail -n 40 "$LAB_TMP/clawd-host$n/clawd.log"
+		lab_ctl_at "host$n" show peers 2>&1
+	done
+}
