@@ -9,6 +9,7 @@
 
 #include <err.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -156,6 +157,9 @@ json_peer(const struct ctl_peer *p)
 	    sizeof(key))));
 	jset(o, "endpoint", jaddr(&p->endpoint));
 	jset(o, "path", json_string(p->path));
+	if (p->timeline[0] != '\0')
+		jset(o, "timeline", json_stringn(p->timeline,
+		    strnlen(p->timeline, sizeof(p->timeline))));
 	jset(o, "latest_handshake", p->last_handshake < 0 ? json_null() :
 	    json_integer(p->last_handshake));
 	jset(o, "rx_bytes", json_integer(p->rx_bytes));

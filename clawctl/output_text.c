@@ -131,6 +131,9 @@ text_peer(const struct ctl_peer *p)
 	snprintf(rx, sizeof(rx), "%llu", (unsigned long long)p->rx_bytes);
 	snprintf(tx, sizeof(tx), "%llu", (unsigned long long)p->tx_bytes);
 	printf(PEER_FMT, p->name, key, ep, p->path, hs, rx, tx);
+	/* A peer met through the drop: how the connection came about. */
+	if (p->timeline[0] != '\0')
+		printf("  %.*s\n", (int)sizeof(p->timeline), p->timeline);
 }
 
 static void

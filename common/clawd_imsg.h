@@ -38,6 +38,7 @@ enum imsg_type {
 	IMSG_CONTROL_FD,	/* P->N, fd: the listening control socket */
 	IMSG_CONF_START,	/* P->N, begin a new configuration */
 	IMSG_CONF_STUN,		/* P->N, one STUN server */
+	IMSG_CONF_TURN,		/* P->N, one TURN server and credential */
 	IMSG_CONF_END,		/* P->N, configuration complete */
 	IMSG_HTTPS_CONF,	/* P->S, API URL and resolved address */
 	IMSG_HTTPS_CA_FD,	/* P->S, fd: the CA bundle */
@@ -134,6 +135,17 @@ struct imsg_udp {
 struct imsg_conf_stun {
 	char			 name[CLAWD_HOST_MAX];
 	struct sockaddr_storage	 ss;
+};
+
+/*
+ * IMSG_CONF_TURN: a time-limited credential the parent made from the
+ * server's shared secret (docs/turn.md); the secret stays there.
+ */
+struct imsg_conf_turn {
+	char			 name[CLAWD_HOST_MAX];
+	struct sockaddr_storage	 ss;
+	char			 username[128];
+	char			 password[64];
 };
 
 /* IMSG_HTTPS_CONF */

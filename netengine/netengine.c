@@ -28,6 +28,7 @@
 #include "stun.h"
 #include "wg.h"
 #include "rdv.h"
+#include "turn.h"
 #include "netengine.h"
 
 #define NE_RX_BUFS	8		/* GRO buffers per recvmmsg */
@@ -62,6 +63,47 @@ netengine_send(const struct sockaddr *to, const void *buf, size_t len)
  * destination: one sendmsg with UDP_SEGMENT where the kernel can, one
  * datagram at a time where it cannot.
  */
+/*
+ * Peers reached through our TURN relay: packets to them go to the
+ * server, wrapped.  An address is marked when the rendezvous settles
+ * on a path through our relay to it (rdv.c), unmarked when it settles
+ * on a direct one.
+ */
+#define NE_RELAYED_MAX	16
+static struct sockaddr_storage	 relayed[NE_RELAYED_MAX];
+static size_t			 nrelayed, relayed_next;
+
+static int
+netengine_is_relayed(const struct sockaddr *sa)
+{
+	size_t	 i;
+
+	for (i = 0; i < nrelayed; i++)
+		if (sa_equal((struct sockaddr *)&relayed[i], sa))
+			return 1;
+	return 0;
+}
+
+void
+netengine_relay_mark(const struct sockaddr *sa, int on)
+{
+	size_t	 i;
+
+	if (!on) {
+		for (i = 0; i < nrelayed; i++)
+			if (sa_equal((struct sockaddr *)&relayed[i], sa))
+				memset(&relayed[i], 0, sizeof(relayed[i]));
+		return;
+	}
+	if (netengine_is_relayed(sa))
+		return;
+	memset(&relayed[relayed_next], 0, sizeof(relayed[0]));
+	memcpy(&relayed[relayed_next], sa, sa_len(sa));
+	relayed_next = (relayed_next + 1) % NE_RELAYED_MAX;
+	if (nrelayed < NE_RELAYED_MAX)
+		nrelayed++;
+}
+
 int
 netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
     size_t seg)
@@ -79,6 +121,13 @@ netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
 	if (udp.fd == -1 || to->sa_family != AF_INET) {
 		errno = EAFNOSUPPORT;
 		return -1;
+	}
+	if (nrelayed > 0 && netengine_is_relayed(to)) {
+		for (i = 0; i < n; i++)
+			if (turn_send(to, iov[i].iov_base, iov[i].iov_len) ==
+			    -1)
+				ret = -1;
+		return ret;
 	}
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = (void *)(uintptr_t)to;
@@ -121,6 +170,7 @@ void
 netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 {
 	struct stun_counters	 sc;
+	struct turn_counters	 tc;
 
 	emit("udp.unknown_protocol", udp.dropped, arg);
 	stun_get_counters(&sc);
@@ -128,8 +178,34 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 	emit("stun.unmatched", sc.unmatched, arg);
 	emit("stun.wrong_source", sc.wrong_source, arg);
 	emit("stun.send_errors", sc.send_errors, arg);
+	turn_get_counters(&tc);
+	emit("turn.requests", tc.requests, arg);
+	emit("turn.retransmits", tc.retransmits, arg);
+	emit("turn.timeouts", tc.timeouts, arg);
+	emit("turn.errors", tc.errors, arg);
+	emit("turn.auth_failed", tc.auth_failed, arg);
+	emit("turn.invalid", tc.invalid, arg);
+	emit("turn.unmatched", tc.unmatched, arg);
+	emit("turn.send_indications", tc.send_ind, arg);
+	emit("turn.channel_out", tc.channel_out, arg);
+	emit("turn.data_indications", tc.data_ind, arg);
+	emit("turn.channel_in", tc.channel_in, arg);
+	emit("turn.no_permission", tc.no_permission, arg);
+	emit("turn.send_errors", tc.send_errors, arg);
 	wg_counters(emit, arg);
 	rdv_counters(emit, arg);
+}
+
+/* What came through our relay, from the peer it names. */
+static void
+netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
+{
+	if (wg_is_message(pkt, len))
+		wg_input(pkt, len, peer);
+	else if (probe_is_message(pkt, len))
+		rdv_probe_input(pkt, len, peer, 1);
+	else
+		udp.dropped++;
 }
 
 /* One datagram: told apart by its first bytes. */
@@ -137,12 +213,15 @@ static void
 netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
     const struct sockaddr *local)
 {
+	if (turn_is_from_server(from) &&
+	    turn_input(pkt, len, from, netengine_relayed))
+		return;
 	if (wg_is_message(pkt, len))
 		wg_input(pkt, len, from);
 	else if (stun_is_message(pkt, len))
 		stun_input(pkt, len, from, local);
 	else if (probe_is_message(pkt, len))
-		rdv_probe_input(pkt, len, from);
+		rdv_probe_input(pkt, len, from, 0);
 	else
 		udp.dropped++;
 }
@@ -238,6 +317,7 @@ netengine_udp_set(int fd, const struct imsg_udp *iu)
 	event_add(&udp.ev, NULL);
 	log_debug("udp socket, port %u", udp.port);
 	stun_socket_changed(udp.port);
+	turn_socket_changed();
 	rdv_port(udp.port);
 }
 
@@ -248,6 +328,7 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct imsg_conf_peer	 cp;
 	struct imsg_conf_allowed ca;
 	struct imsg_hostaddr	 ha;
+	struct imsg_conf_turn	 ct;
 	struct imsg_rdv_key	 rk;
 	struct imsg_wg_hs_out	 hout;
 	struct imsg_pubkey	 pk;
@@ -276,8 +357,18 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CONF_START:
 		stun_conf_start();
+		turn_conf_start();
 		wg_conf_start();
 		rdv_conf_start();
+		break;
+	case IMSG_CONF_TURN:
+		if (imsg_get_data(imsg, &ct, sizeof(ct)) == -1)
+			fatalx("bad CONF_TURN");
+		ct.name[sizeof(ct.name) - 1] = '\0';
+		ct.username[sizeof(ct.username) - 1] = '\0';
+		ct.password[sizeof(ct.password) - 1] = '\0';
+		turn_conf_add(&ct);
+		explicit_bzero(&ct, sizeof(ct));
 		break;
 	case IMSG_CONF_HOSTADDR:
 		if (imsg_get_data(imsg, &ha, sizeof(ha)) == -1)
@@ -310,6 +401,7 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CONF_END:
 		stun_conf_end();
+		turn_conf_end();
 		wg_conf_end();
 		rdv_conf_end();
 		break;
@@ -354,6 +446,7 @@ netengine_main(const struct passwd *pw)
 	/* OpenSSL's algorithms, fetched while files can still be read. */
 	if (wgc_init() == -1)
 		fatalx("cannot initialise OpenSSL");
+	turn_init();
 	proc_child_run(PROC_NETENGINE, pw, netengine_dispatch,
 	    netengine_ready);
 }

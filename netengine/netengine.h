@@ -16,6 +16,7 @@
 
 void	netengine_main(const struct passwd *);
 int	netengine_send(const struct sockaddr *, const void *, size_t);
+void	netengine_relay_mark(const struct sockaddr *, int);
 int	netengine_sendv(const struct sockaddr *, struct iovec *, size_t,
 	    size_t);
 

@@ -40,6 +40,7 @@
 
 struct rdv_cand {
 	uint8_t			 type;
+	uint8_t			 via_relay;	/* ours: reached through it */
 	uint32_t		 prio;
 	struct sockaddr_storage	 ss;
 };
@@ -93,7 +94,8 @@ void	 rdv_conf_end(void);
 void	 rdv_drop_ready(void);
 void	 rdv_key(const struct imsg_rdv_key *);
 void	 rdv_input(struct imsg *);
-void	 rdv_probe_input(const uint8_t *, size_t, const struct sockaddr *);
+void	 rdv_probe_input(const uint8_t *, size_t, const struct sockaddr *,
+	    int);
 void	 rdv_port(uint16_t);
 const char *rdv_timeline(uint32_t, char *, size_t);
 const char *rdv_path(uint32_t);

@@ -162,6 +162,96 @@ known_attribute(uint16_t type)
 }
 
 /*
+ * REALM and NONCE are kept byte for byte, since they go back into our
+ * requests and into the key: no NUL or control characters (they are
+ * quoted strings), and one that does not fit is not kept at all.
+ */
+static int
+copy_verbatim(char *dst, size_t dstlen, const uint8_t *src, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (src[i] < 0x20 || src[i] == 0x7f)
+			return -1;
+	if (len > dstlen - 1)
+		return 0;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return 1;
+}
+
+/*
+ * The attributes of TURN methods (RFC 8656 section 18).  A Binding
+ * message never gets here, so that what a Binding client sees (and
+ * counts as unknown) stays what it was before TURN.
+ */
+static int
+parse_turn_attribute(uint16_t type, const uint8_t *v, size_t len,
+    const uint8_t *hdr, struct stun_msg *m)
+{
+	int	 r;
+
+	switch (type) {
+	case STUN_ATTR_XOR_RELAYED_ADDRESS:
+		if (m->have & STUN_HAVE_RELAYED)
+			return 0;
+		m->have |= STUN_HAVE_RELAYED;
+		return parse_address(v, len, hdr, 1, &m->relayed);
+	case STUN_ATTR_XOR_PEER_ADDRESS:
+		if (m->have & STUN_HAVE_PEER)
+			return 0;
+		m->have |= STUN_HAVE_PEER;
+		return parse_address(v, len, hdr, 1, &m->peer);
+	case STUN_ATTR_LIFETIME:
+		if (m->have & STUN_HAVE_LIFETIME)
+			return 0;
+		if (len != 4)
+			return -1;
+		m->have |= STUN_HAVE_LIFETIME;
+		m->lifetime = be32_get(v);
+		return 0;
+	case STUN_ATTR_CHANNEL_NUMBER:
+		if (m->have & STUN_HAVE_CHANNEL)
+			return 0;
+		if (len != 4)
+			return -1;
+		m->have |= STUN_HAVE_CHANNEL;
+		m->channel = be16_get(v);
+		return 0;
+	case STUN_ATTR_DATA:
+		if (m->have & STUN_HAVE_DATA)
+			return 0;
+		m->have |= STUN_HAVE_DATA;
+		m->data = v;
+		m->data_len = len;
+		return 0;
+	case STUN_ATTR_REALM:
+		if (m->have & STUN_HAVE_REALM)
+			return 0;
+		if ((r = copy_verbatim(m->realm, sizeof(m->realm), v,
+		    len)) == -1)
+			return -1;
+		if (r == 1)
+			m->have |= STUN_HAVE_REALM;
+		return 0;
+	case STUN_ATTR_NONCE:
+		if (m->have & STUN_HAVE_NONCE)
+			return 0;
+		if ((r = copy_verbatim(m->nonce, sizeof(m->nonce), v,
+		    len)) == -1)
+			return -1;
+		if (r == 1)
+			m->have |= STUN_HAVE_NONCE;
+		return 0;
+	case STUN_ATTR_REQUESTED_TRANSPORT:
+	case STUN_ATTR_DONT_FRAGMENT:
+		return 0;
+	}
+	return 1;	/* not a TURN attribute */
+}
+
+/*
  * Parse one attribute.  Only the first occurrence of each is used
  * (RFC 8489 section 14); a malformed one rejects the message.
  */
@@ -169,6 +259,11 @@ static int
 parse_attribute(uint16_t type, const uint8_t *v, size_t len,
     const uint8_t *hdr, struct stun_msg *m)
 {
+	int	 r;
+
+	if (m->method != STUN_METHOD_BINDING &&
+	    (r = parse_turn_attribute(type, v, len, hdr, m)) != 1)
+		return r;
 	switch (type) {
 	case STUN_ATTR_XOR_MAPPED_ADDRESS:
 		if (m->have & STUN_HAVE_XOR_MAPPED)
@@ -260,8 +355,10 @@ stun_parse(const uint8_t *buf, size_t len, struct stun_msg *m)
 				return -1;
 			m->have |= STUN_HAVE_FINGERPRINT;
 		} else if (atype == STUN_ATTR_MESSAGE_INTEGRITY) {
-			if (!after_mi)
+			if (!after_mi) {
 				m->have |= STUN_HAVE_INTEGRITY;
+				m->integrity_off = off;
+			}
 			after_mi = 1;
 		} else if (after_mi) {
 			/* Ignored after MESSAGE-INTEGRITY (section 14.5). */

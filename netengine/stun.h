@@ -32,6 +32,13 @@
 #define STUN_CLASS_ERROR	3
 
 #define STUN_METHOD_BINDING	0x001
+/* TURN (RFC 8656) */
+#define STUN_METHOD_ALLOCATE	0x003
+#define STUN_METHOD_REFRESH	0x004
+#define STUN_METHOD_SEND	0x006
+#define STUN_METHOD_DATA	0x007
+#define STUN_METHOD_CREATE_PERMISSION	0x008
+#define STUN_METHOD_CHANNEL_BIND	0x009
 
 /* Attribute types: < 0x8000 comprehension-required. */
 #define STUN_ATTR_MAPPED_ADDRESS	0x0001
@@ -40,8 +47,15 @@
 #define STUN_ATTR_MESSAGE_INTEGRITY	0x0008
 #define STUN_ATTR_ERROR_CODE		0x0009
 #define STUN_ATTR_UNKNOWN_ATTRIBUTES	0x000a
+#define STUN_ATTR_CHANNEL_NUMBER	0x000c	/* RFC 8656 */
+#define STUN_ATTR_LIFETIME		0x000d	/* RFC 8656 */
+#define STUN_ATTR_XOR_PEER_ADDRESS	0x0012	/* RFC 8656 */
+#define STUN_ATTR_DATA			0x0013	/* RFC 8656 */
 #define STUN_ATTR_REALM			0x0014
 #define STUN_ATTR_NONCE			0x0015
+#define STUN_ATTR_XOR_RELAYED_ADDRESS	0x0016	/* RFC 8656 */
+#define STUN_ATTR_REQUESTED_TRANSPORT	0x0019	/* RFC 8656 */
+#define STUN_ATTR_DONT_FRAGMENT		0x001a	/* RFC 8656 */
 #define STUN_ATTR_MI_SHA256		0x001c
 #define STUN_ATTR_PASSWORD_ALGORITHM	0x001d
 #define STUN_ATTR_USERHASH		0x001e
@@ -70,6 +84,17 @@
 #define STUN_HAVE_SOFTWARE	0x0040
 #define STUN_HAVE_INTEGRITY	0x0080	/* present, not verified */
 #define STUN_HAVE_FINGERPRINT	0x0100	/* present and verified */
+/* Parsed only in messages of TURN methods (not Binding). */
+#define STUN_HAVE_RELAYED	0x0200
+#define STUN_HAVE_PEER		0x0400
+#define STUN_HAVE_LIFETIME	0x0800
+#define STUN_HAVE_CHANNEL	0x1000
+#define STUN_HAVE_DATA		0x2000
+#define STUN_HAVE_REALM		0x4000
+#define STUN_HAVE_NONCE		0x8000
+
+#define STUN_REALM_MAX		128	/* REALM we keep, with NUL */
+#define STUN_NONCE_MAX		128	/* NONCE we keep, with NUL */
 
 /* A parsed message; addresses are decoded, ports set. */
 struct stun_msg {
@@ -88,6 +113,16 @@ struct stun_msg {
 	/* Comprehension-required attributes we do not know. */
 	uint16_t		 unknown[STUN_UNKNOWN_MAX];
 	size_t			 nunknown;	/* may exceed the array */
+	/* TURN: filled only for methods other than Binding. */
+	struct sockaddr_storage	 relayed;	/* XOR-RELAYED-ADDRESS */
+	struct sockaddr_storage	 peer;		/* XOR-PEER-ADDRESS */
+	uint32_t		 lifetime;	/* seconds */
+	uint16_t		 channel;	/* CHANNEL-NUMBER */
+	const uint8_t		*data;		/* DATA, in the buffer */
+	size_t			 data_len;
+	char			 realm[STUN_REALM_MAX];	/* verbatim */
+	char			 nonce[STUN_NONCE_MAX];	/* verbatim */
+	size_t			 integrity_off;	/* MESSAGE-INTEGRITY, or 0 */
 };
 
 /* stun.c: the codec */

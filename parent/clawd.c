@@ -300,11 +300,13 @@ parent_push_conf(int startup)
 {
 	struct imsgev		*ne = &children[PROC_NETENGINE].iev;
 	struct imsg_conf_stun	 cs;
+	struct imsg_conf_turn	 ct;
 	struct imsg_https_conf	 hc;
 	struct imsg_mega_conf	 mc;
 	struct imsg_udp		 iu;
 	struct imsg_tun		 it;
 	struct clawd_stun	*s;
+	struct clawd_turn	*t;
 	int			 fd;
 
 	if (parent_push_crypto() == -1)
@@ -337,8 +339,16 @@ parent_push_conf(int startup)
 		memcpy(&cs.ss, &s->host.ss, sizeof(cs.ss));
 		imsgev_compose(ne, IMSG_CONF_STUN, 0, 0, -1, &cs, sizeof(cs));
 	}
+	TAILQ_FOREACH(t, &conf->turns, entry) {
+		if (turn_cred_make(t, &ct) == -1) {
+			log_warnx("turn-server %s: no credential", t->host.name);
+			continue;
+		}
+		imsgev_compose(ne, IMSG_CONF_TURN, 0, 0, -1, &ct, sizeof(ct));
+		explicit_bzero(&ct, sizeof(ct));
+	}
 	parent_push_peers(ne);
-	hostaddr_push(ne);
+	hostaddr_push(ne, conf->iface.configured ? conf->iface.name : NULL);
 	imsgev_compose(ne, IMSG_CONF_END, 0, 0, -1, NULL, 0);
 
 	if (conf->mega.configured) {

@@ -21,7 +21,10 @@ int	 udp_open(uint16_t, uint16_t *);
 int	 control_open(const char *);
 void	 control_cleanup(const char *);
 int	 https_conf_make(struct clawd_mega *, struct imsg_https_conf *);
-void	 hostaddr_push(struct imsgev *);
+void	 hostaddr_push(struct imsgev *, const char *);
+
+/* turncred.c */
+int	 turn_cred_make(const struct clawd_turn *, struct imsg_conf_turn *);
 
 /* tun.c */
 int	 tun_open(struct clawd_iface *);

@@ -283,10 +283,11 @@ https_conf_make(struct clawd_mega *mega, struct imsg_https_conf *hc)
  * This host's addresses, the host candidates of the rendezvous.  The
  * children cannot list them (no netlink in their sandboxes), so the
  * parent does, at start-up and on reload.  Loopback and link-local
- * addresses are of no use to a peer elsewhere and are left out.
+ * addresses are of no use to a peer elsewhere, and the tunnel's own
+ * would route probes through the tunnel: they are left out.
  */
 void
-hostaddr_push(struct imsgev *iev)
+hostaddr_push(struct imsgev *iev, const char *tun)
 {
 	struct ifaddrs		*ifa, *i;
 	struct imsg_hostaddr	 ha;
@@ -299,6 +300,9 @@ hostaddr_push(struct imsgev *iev)
 	for (i = ifa; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
 		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		/* Our own tunnel: a path through it would be circular. */
+		if (tun != NULL && strcmp(i->ifa_name, tun) == 0)
 			continue;
 		sin = (struct sockaddr_in *)i->ifa_addr;
 		if ((ntohl(sin->sin_addr.s_addr) >> 16) == 0xa9fe)

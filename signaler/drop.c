@@ -207,12 +207,44 @@ drop_sync_begin(void)
 		f->seen = 0;
 }
 
+/*
+ * Make room in a full table: the oldest file that is not a fresh
+ * rendezvous file still to be read goes, so that junk in the folder
+ * cannot hide the next offer.
+ */
+static int
+drop_evict(void)
+{
+	struct drop_file	*f, *victim = NULL;
+	static time_t		 warned;
+	time_t			 now = time(NULL);
+
+	TAILQ_FOREACH(f, &files, entry) {
+		if (f->deleting || f->mine || (f->named == 1 && !f->fetched &&
+		    strncmp(f->name, "pending-", 8) == 0) ||
+		    (f->named == 1 && !f->fetched &&
+		    strncmp(f->name, "response-", 9) == 0))
+			continue;
+		if (victim == NULL || f->ts < victim->ts)
+			victim = f;
+	}
+	if (victim == NULL)
+		return -1;
+	if (now - warned >= 60) {
+		warned = now;
+		log_warnx("drop: more than %d files in the folder; "
+		    "forgetting the oldest", DROP_FILES_MAX);
+	}
+	drop_remove(victim);
+	return 0;
+}
+
 static struct drop_file *
 drop_add(const struct ma_node *n)
 {
 	struct drop_file	*f;
 
-	if (nfiles >= DROP_FILES_MAX) {
+	if (nfiles >= DROP_FILES_MAX && drop_evict() == -1) {
 		log_debug("drop: table full, file %s ignored", n->h);
 		return NULL;
 	}

@@ -228,7 +228,8 @@ https_need_name(const char *url, char *host, size_t hostlen,
 {
 	struct curl_slist	*e;
 	CURLU			*u;
-	char			*h = NULL, *p = NULL, prefix[CLAWD_HOST_MAX + 8];
+	char			*h = NULL, *p = NULL;
+	char			 prefix[CLAWD_HOST_MAX + 8];
 	const char		*errstr;
 	int			 rv = -1;
 

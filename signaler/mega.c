@@ -887,6 +887,15 @@ mega_sc_packets(const struct ma_sc *sc)
 				if (n->t == MA_T_FILE &&
 				    strcmp(n->p, m.drop) == 0)
 					drop_sync_node(n);
+				/*
+				 * A folder next to one on our path may be
+				 * a twin made at the same time by another
+				 * client: read the tree, settle on one.
+				 */
+				if (n->t == MA_T_FOLDER &&
+				    strcmp(n->p, m.drop) != 0 &&
+				    mega_in_chain(n->p))
+					reload = 1;
 			}
 			break;
 		case MA_PKT_D:
@@ -901,8 +910,8 @@ mega_sc_packets(const struct ma_sc *sc)
 		}
 	}
 	if (reload) {
-		log_info("mega: the drop folder was removed; reading the "
-		    "tree again");
+		log_info("mega: folders on the drop's path changed; reading "
+		    "the tree again");
 		mega_reload();
 	}
 }

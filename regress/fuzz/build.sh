@@ -26,6 +26,8 @@ sources() {
 	fuzz_megaattr)	echo "crypto/megacrypto.c" ;;
 	fuzz_megaapi)	echo "signaler/megaapi.c" ;;
 	fuzz_hpke)	echo "crypto/hpke.c" ;;
+	fuzz_rdv)	echo "netengine/rdv_msg.c netengine/probe.c" \
+			    "common/wgcrypto.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
 	*)		echo "" ;;
@@ -33,7 +35,7 @@ sources() {
 }
 libs() {
 	case $1 in
-	fuzz_cookie|fuzz_noise|fuzz_megaattr|fuzz_hpke)
+	fuzz_cookie|fuzz_noise|fuzz_megaattr|fuzz_hpke|fuzz_rdv)
 			echo "-lcrypto" ;;
 	fuzz_megaapi)	echo "-ljansson" ;;
 	*)		echo "" ;;

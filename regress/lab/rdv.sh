@@ -2,30 +2,47 @@
 # rdv.sh: two hosts behind NATs find each other through the MEGA
 # emulator: host1 (role offer) publishes a sealed offer, host2 (role
 # answer) answers, both punch, and the tunnel carries ping both ways;
-# show peers reports the path and the timeline.
+# show peers reports the path and the timeline.  Then the same behind a
+# port-restricted cone and a symmetric NAT with random ports, where no
+# direct path can exist: the tunnel goes through host1's TURN relay.
+#
+#	rdv.sh [P1 P2 PATH]	one pair of profiles, the expected path
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/rdv_lib.sh" || exit 99
 
-rdv_start_test
-rdv_world "${1:-prc}" "${2:-prc}"
-rdv_clawds
+# rdv_pair P1 P2 PATH: one world, two clawds, the tunnel, the path.
+rdv_pair()
+{
+	local n p
 
-if rdv_wait_ping 60; then
-	lab_ok "tunnel up through the drop in ${RDV_SECS}s"
-else
-	rdv_dump
-	lab_fail "no tunnel within 60 s"
-fi
-for n in 1 2; do
-	p=$(lab_ctl_at "host$n" -j show peers | python3 -c '
+	rdv_world "$1" "$2"
+	rdv_clawds
+	if rdv_wait_ping 60; then
+		lab_ok "$1 to $2: tunnel up through the drop in ${RDV_SECS}s"
+	else
+		rdv_dump
+		lab_fail "$1 to $2: no tunnel within 60 s"
+	fi
+	for n in 1 2; do
+		p=$(lab_ctl_at "host$n" -j show peers | python3 -c '
 import json, sys
 p = json.load(sys.stdin)["peers"][0]
 print(p.get("path", "-"))') || p=error
-	if [ "$p" = direct ]; then
-		lab_ok "host$n: path direct"
-	else
-		lab_fail "host$n: path '$p'"
-	fi
-done
-[ -n "${RDV_VERBOSE:-}" ] && rdv_dump
+		if [ "$p" = "$3" ]; then
+			lab_ok "$1 to $2: host$n: path $p"
+		else
+			lab_fail "$1 to $2: host$n: path '$p', not $3"
+		fi
+	done
+	[ -n "${RDV_VERBOSE:-}" ] && rdv_dump
+	rdv_teardown
+}
+
+rdv_start_test
+if [ $# -ge 2 ]; then
+	rdv_pair "$1" "$2" "${3:-direct}"
+else
+	rdv_pair prc prc direct
+	rdv_pair prc sym relayed
+fi
 exit "$LAB_FAILED"

@@ -62,6 +62,8 @@ rdv_conf()
 	    lab_die "clawctl pubkey"
 	printf 'email v1@test.invalid\npassword password-v1\n' >"$d/cred"
 	chmod 600 "$d/cred"
+	printf '%s\n' "$LAB_TURN_SECRET" >"$d/turn.secret"
+	chmod 600 "$d/turn.secret"
 	t=100.64.0.$m
 	{
 		printf 'private-key "%s"\n' "$d/key"
@@ -69,6 +71,9 @@ rdv_conf()
 		printf 'state-directory "%s/state"\n' "$d"
 		printf 'stun-server "203.0.113.1" port 3478\n'
 		printf 'stun-server "203.0.113.2" port 3478\n'
+		[ -z "${RDV_NO_TURN:-}" ] &&
+		    printf 'turn-server "203.0.113.1" port 3478 secret "%s"\n' \
+		    "$d/turn.secret"
 		printf 'mega {\n\tcredentials "%s"\n' "$d/cred"
 		printf '\tapi-url "%s"\n\tallow-plain-http yes\n}\n' "$RDV_API"
 		printf 'interface "claw0" {\n\taddress 100.64.0.%s/24\n}\n' "$n"
@@ -145,4 +150,21 @@ rdv_dump()
 		tail -n 40 "$LAB_TMP/clawd-host$n/clawd.log"
 		lab_ctl_at "host$n" show peers 2>&1
 	done
+}
+
+# Tear the world down to build another in the same run.
+rdv_teardown()
+{
+	local p ns
+
+	lab_clawd_stop_all
+	for p in "${LAB_PIDS[@]}"; do
+		lab_stop_pid "$p"
+	done
+	LAB_PIDS=()
+	for ns in "${LAB_NETNS[@]}"; do
+		lab_ns_del "$ns"
+	done
+	LAB_NETNS=()
+	rm -rf "$LAB_TMP"/clawd-host* "$LAB_TMP"/coturn "$LAB_TMP"/mega.log
 }
