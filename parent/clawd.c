@@ -49,9 +49,19 @@ static int		 shutting_down;
 static int		 exit_status;
 static time_t		 parent_started;
 static uint16_t		 udp_port;
+static struct event	 ev_refresh;
+
+/*
+ * TURN credentials last a day: every 12 hours the configuration is
+ * pushed again, which also brings new credentials and this host's
+ * current addresses.
+ */
+#define PARENT_REFRESH_SECS	(12 * 3600)
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(struct imsgev *, struct imsg *);
+static void	 parent_refresh(int, short, void *);
+static void	 parent_refresh_arm(void);
 static void	 parent_closed(struct imsgev *);
 static void	 parent_sig(int, short, void *);
 static void	 parent_shutdown(int);
@@ -191,6 +201,8 @@ main(int argc, char *argv[], char *envp[])
 	if (imsgev_compose(&children[PROC_NETENGINE].iev, IMSG_CONTROL_FD,
 	    0, 0, csock_fd, NULL, 0) == -1)
 		fatalx("cannot hand over the control socket");
+	evtimer_set(&ev_refresh, parent_refresh, NULL);
+	parent_refresh_arm();
 	if (parent_push_conf(1) == -1)
 		parent_shutdown(1);
 
@@ -378,6 +390,26 @@ parent_push_conf(int startup)
 	    megastate_push(conf, &children[PROC_CRYPTO].iev) == -1)
 		return -1;
 	return 0;
+}
+
+static void
+parent_refresh_arm(void)
+{
+	struct timeval	 tv = { PARENT_REFRESH_SECS, 0 };
+
+	evtimer_add(&ev_refresh, &tv);
+}
+
+static void
+parent_refresh(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_debug("refreshing credentials and addresses");
+	if (parent_push_conf(0) == -1)
+		log_warnx("refreshing the configuration failed");
+	parent_refresh_arm();
 }
 
 static int

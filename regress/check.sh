@@ -39,7 +39,8 @@ build()
 	    sh -c 'cd "$1" && shift && ../configure "$@"' sh "$dir" "$@" ||
 	    return 1
 	step "$dir: make" make -C "$dir" $jobs || return 1
-	step "$dir: make check" make -C "$dir" $jobs check
+	step "$dir: make check" make -C "$dir" $jobs check \
+	    ${CHECK_TESTS:+"TESTS=$CHECK_TESTS"}
 }
 
 step "autoreconf" autoreconf -fi
@@ -48,7 +49,9 @@ if [ ${#failed_steps[@]} -eq 0 ]; then
 	    step "build: make manlint" make -C build manlint &&
 	    step "build: make distcheck" make -C build distcheck \
 	    TESTS='$(UNIT_TESTS) regress/config/run.sh'
-	build build-san --enable-werror --enable-sanitizers
+	# The slow lab tests once, in the build above.
+	CHECK_TESTS='$(FAST_TESTS)' build build-san --enable-werror \
+	    --enable-sanitizers
 	# The Debian package, built and installed into a throw-away root.
 	bash regress/package.sh
 	rc=$?
