@@ -46,7 +46,6 @@
 #define CLAWD_ROTATE_DEFAULT	3600	/* listen-port rotation, seconds */
 #define CLAWD_ROTATE_MIN	10
 #define CLAWD_KEEPALIVE_MAX	3600
-#define CLAWD_KEEPALIVE_RDV	25	/* default for peers with a role */
 #define MEGA_DEFAULT_API	"https://g.api.mega.co.nz/"
 #define MEGA_DEFAULT_FOLDER	"/temp-share/clawchat-connections"
 
@@ -106,6 +105,7 @@ struct clawd_peer {
 	struct clawd_host	 endpoint;
 	uint16_t		 keepalive;	/* seconds, 0 off */
 	enum peer_role		 role;
+	int			 on_demand;	/* offers only on request */
 };
 TAILQ_HEAD(clawd_peers, clawd_peer);
 

@@ -185,6 +185,7 @@ struct imsg_conf_peer {
 	struct sockaddr_storage	 endpoint;	/* family 0: none */
 	uint32_t		 keepalive;	/* seconds, 0 off */
 	uint32_t		 role;		/* enum peer_role */
+	uint32_t		 on_demand;	/* offers only on request */
 };
 
 /* IMSG_CONF_ALLOWED */

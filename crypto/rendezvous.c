@@ -172,6 +172,7 @@ rendezvous_open(struct imsg *imsg)
 	    len <= HPKE_NENC + HPKE_NT || len - HPKE_NENC - HPKE_NT >
 	    RDV_MSG_MAX || (nl = handshake_local()) == NULL)
 		return;
+	/* Offers come from peers we answer; the rest from those we offer to. */
 	want = kind == RDV_KIND_OFFER ? PEER_ROLE_ANSWER : PEER_ROLE_OFFER;
 	for (i = 0; (nr = handshake_peer(i, &id, &role)) != NULL; i++) {
 		if (role != want)

@@ -39,6 +39,7 @@
 #define RDV_TICK_MS		100
 #define RDV_REFRESH		60	/* s before expiry: a new offer */
 #define RDV_OFFER_GAP_MS	10000	/* between offers of one peer */
+#define RDV_REQUEST_GAP_MS	30000	/* between requests for an offer */
 #define RDV_PUNCH_MS		30000	/* probing without an answer */
 #define RDV_REPROBE_MS		15000	/* after a quiet connection */
 #define RDV_FAST_MS		3000	/* probes every tick this long */
@@ -65,6 +66,7 @@ struct rdv_peer {
 	TAILQ_ENTRY(rdv_peer)	 entry;
 	uint32_t		 id;
 	uint32_t		 role;
+	int			 on_demand;
 	int			 seen;
 	enum rdv_state		 state;
 
@@ -74,7 +76,9 @@ struct rdv_peer {
 	int			 have_key;
 	int64_t			 expiry;	/* of the offer, wall clock */
 	char			 myfile[DROP_NAME_MAX];
+	char			 reqfile[DROP_NAME_MAX];
 	uint64_t		 last_offer;
+	uint64_t		 last_request;
 
 	struct rdv_cand		 remote[RDV_REMOTE_MAX];
 	size_t			 nremote;
@@ -109,6 +113,7 @@ static struct {
 	size_t			 nseen;
 	uint64_t		 offers_out, offers_in, responses_out;
 	uint64_t		 responses_in, rejected, probes_out;
+	uint64_t		 requests_out, requests_in;
 	uint64_t		 probes_in, probes_bad, paths;
 } r;
 
@@ -180,6 +185,7 @@ rdv_conf_peer(const struct imsg_conf_peer *cp)
 		return;
 	if ((rp = rdv_peer(cp->id)) != NULL) {
 		if (rp->role == cp->role) {
+			rp->on_demand = cp->on_demand != 0;
 			rp->seen = 1;
 			return;
 		}
@@ -191,6 +197,7 @@ rdv_conf_peer(const struct imsg_conf_peer *cp)
 		fatal("rdv");
 	rp->id = cp->id;
 	rp->role = cp->role;
+	rp->on_demand = cp->on_demand != 0;
 	rp->seen = 1;
 	rp->state = RDV_IDLE;
 	TAILQ_INSERT_TAIL(&r.peers, rp, entry);
@@ -430,6 +437,32 @@ rdv_offer(struct rdv_peer *rp, uint64_t now)
 	if (rdv_seal(rp, &msg) == -1)
 		log_warnx("rdv: peer %u: cannot seal an offer", rp->id);
 	r.offers_out++;
+}
+
+/*
+ * On demand: ask the offering side for an offer, with a sealed file
+ * that says nothing but "now" (an id, a time, an expiry).
+ */
+static void
+rdv_request(struct rdv_peer *rp, uint64_t now)
+{
+	struct rdv_msg	 msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.kind = RDV_KIND_REQUEST;
+	arc4random_buf(msg.conn, sizeof(msg.conn));
+	msg.ts = time(NULL);
+	msg.expiry = msg.ts + RDV_LIFETIME;
+	rp->last_request = now;
+	if (rp->t_begin == 0)
+		rp->t_begin = now;
+	rdv_remove_file(rp->reqfile);
+	if (rdv_name(rp->reqfile, sizeof(rp->reqfile), msg.kind,
+	    msg.conn) == -1 || rdv_seal(rp, &msg) == -1) {
+		log_warnx("rdv: peer %u: cannot seal a request", rp->id);
+		return;
+	}
+	r.requests_out++;
 }
 
 /* Crypto sealed a message of ours: its probe key and file hash. */
@@ -700,6 +733,22 @@ rdv_input(struct imsg *imsg)
 		rdv_reject(hdr.name, "stale or from the future");
 		return;
 	}
+	if (msg.kind == RDV_KIND_REQUEST) {
+		if (rp->role != PEER_ROLE_OFFER) {
+			rdv_reject(hdr.name, "a request from a peer we answer");
+			return;
+		}
+		if (rdv_seen(msg.conn, msg.expiry, now)) {
+			rdv_reject(hdr.name, "replayed");
+			return;
+		}
+		/* Only the peer can seal it: an offer at once, gap or not. */
+		r.requests_in++;
+		rdv_remove_file(hdr.name);
+		log_info("rdv: peer %u: asked for an offer", rp->id);
+		rdv_offer(rp, mnow);
+		return;
+	}
 	if (msg.kind == RDV_KIND_OFFER) {
 		if (rp->role != PEER_ROLE_ANSWER) {
 			rdv_reject(hdr.name, "an offer from a peer we offer "
@@ -711,6 +760,8 @@ rdv_input(struct imsg *imsg)
 			return;
 		}
 		r.offers_in++;
+		rdv_remove_file(rp->reqfile);
+		rp->reqfile[0] = '\0';
 		memcpy(rp->conn, msg.conn, sizeof(rp->conn));
 		memcpy(rp->key, hdr.key, sizeof(rp->key));
 		memcpy(rp->hash, hdr.hash, sizeof(rp->hash));
@@ -798,13 +849,26 @@ rdv_tick(int fd, short ev, void *arg)
 	TAILQ_FOREACH(rp, &r.peers, entry) {
 		switch (rp->state) {
 		case RDV_IDLE:
-			if (rp->role == PEER_ROLE_OFFER && r.drop_ready &&
+			if (!r.drop_ready)
+				break;
+			/* Ahead of time, or when the peer asks for it. */
+			if (rp->role == PEER_ROLE_OFFER && !rp->on_demand &&
 			    (rp->last_offer == 0 ||
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS))
 				rdv_offer(rp, now);
+			if (rp->role == PEER_ROLE_ANSWER && rp->on_demand &&
+			    (rp->last_request == 0 ||
+			    now - rp->last_request >= RDV_REQUEST_GAP_MS))
+				rdv_request(rp, now);
 			break;
 		case RDV_OFFERED:
-			if (wall >= rp->expiry - RDV_REFRESH &&
+			if (rp->on_demand && wall >= rp->expiry) {
+				/* Not taken up: wait for the next request. */
+				rdv_remove_file(rp->myfile);
+				rp->myfile[0] = '\0';
+				rp->state = RDV_IDLE;
+			} else if (!rp->on_demand &&
+			    wall >= rp->expiry - RDV_REFRESH &&
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS)
 				rdv_offer(rp, now);
 			break;
@@ -869,6 +933,8 @@ rdv_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 	emit("rdv.offers_in", r.offers_in, arg);
 	emit("rdv.responses_out", r.responses_out, arg);
 	emit("rdv.responses_in", r.responses_in, arg);
+	emit("rdv.requests_out", r.requests_out, arg);
+	emit("rdv.requests_in", r.requests_in, arg);
 	emit("rdv.rejected", r.rejected, arg);
 	emit("rdv.probes_out", r.probes_out, arg);
 	emit("rdv.probes_in", r.probes_in, arg);

@@ -19,6 +19,7 @@
 #define RDV_VERSION		1
 #define RDV_KIND_OFFER		1
 #define RDV_KIND_RESPONSE	2
+#define RDV_KIND_REQUEST	3	/* on demand: "send me an offer" */
 #define RDV_CAND_MAX		16
 #define RDV_HDR_LEN		76
 #define RDV_CAND_LEN		24

@@ -116,7 +116,7 @@ rdv_decode(struct rdv_msg *m, const uint8_t *buf, size_t len)
 	memset(m, 0, sizeof(*m));
 	if (len < RDV_HDR_LEN || memcmp(buf, rdv_magic, 4) != 0 ||
 	    buf[4] != RDV_VERSION ||
-	    (buf[5] != RDV_KIND_OFFER && buf[5] != RDV_KIND_RESPONSE) ||
+	    buf[5] < RDV_KIND_OFFER || buf[5] > RDV_KIND_REQUEST ||
 	    buf[6] > RDV_NAT_NONE || buf[7] > RDV_CAND_MAX ||
 	    len != RDV_HDR_LEN + (size_t)buf[7] * RDV_CAND_LEN ||
 	    buf[42] != 0 || buf[43] != 0)
@@ -156,7 +156,7 @@ rdv_decode(struct rdv_msg *m, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* pending-<32 hex>.bin, response-<32 hex>.bin */
+/* pending-<32 hex>.bin, response-<32 hex>.bin, request-<32 hex>.bin */
 int
 rdv_name(char *buf, size_t len, uint8_t kind, const uint8_t id[RDV_ID_LEN])
 {
@@ -167,7 +167,8 @@ rdv_name(char *buf, size_t len, uint8_t kind, const uint8_t id[RDV_ID_LEN])
 	for (i = 0; i < RDV_ID_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
 	n = snprintf(buf, len, "%s-%s.bin", kind == RDV_KIND_OFFER ?
-	    "pending" : "response", hex);
+	    "pending" : kind == RDV_KIND_RESPONSE ? "response" : "request",
+	    hex);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
@@ -194,6 +195,9 @@ rdv_name_parse(const char *name, uint8_t *kind, uint8_t id[RDV_ID_LEN])
 	} else if (strncmp(name, "response-", 9) == 0) {
 		*kind = RDV_KIND_RESPONSE;
 		p = name + 9;
+	} else if (strncmp(name, "request-", 8) == 0) {
+		*kind = RDV_KIND_REQUEST;
+		p = name + 8;
 	} else
 		return -1;
 	if (strlen(p) != RDV_ID_LEN * 2 + 4 ||

@@ -286,9 +286,7 @@ parent_push_peers(struct imsgev *ne)
 			    sizeof(cp.endpoint));
 		cp.keepalive = p->keepalive;
 		cp.role = p->role;
-		/* NAT mappings of a punched path need keeping open. */
-		if (cp.role != PEER_ROLE_NONE && cp.keepalive == 0)
-			cp.keepalive = CLAWD_KEEPALIVE_RDV;
+		cp.on_demand = p->on_demand;
 		imsgev_compose(ne, IMSG_CONF_PEER, 0, 0, -1, &cp, sizeof(cp));
 		TAILQ_FOREACH(a, &p->allowed, entry) {
 			memset(&ca, 0, sizeof(ca));

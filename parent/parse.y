@@ -151,12 +151,12 @@ static void	 conf_end(void);
 
 %token	ADDRESS ALLOWEDIPS ALLOWPLAINHTTP ANSWER APIURL CAFILE CREDENTIALS
 %token	ENDPOINT FOLDER INCLUDE INTERFACE KEEPALIVE LISTENPORT MEGA MTU
-%token	NEVER NO OFFER PEER PORT PORTROTATION PRESHAREDKEY PRIVATEKEY
+%token	NEVER NO OFFER ONDEMAND PEER PORT PORTROTATION PRESHAREDKEY PRIVATEKEY
 %token	PUBLICKEY RANDOM ROLE SECRET STATEDIRECTORY STUNSERVER TURNSERVER
 %token	YES ERROR
 %token	<string>	STRING
 %token	<number>	NUMBER
-%type	<number>	yesno optport
+%type	<number>	yesno optport optondemand
 
 %destructor { free($$); } <string>
 
@@ -447,14 +447,20 @@ peeropt		: PUBLICKEY STRING {
 			else
 				curpi->peer->keepalive = $2;
 		}
-		| ROLE OFFER {
+		| ROLE OFFER optondemand {
 			curpi->role_line = @1.first_line;
 			curpi->peer->role = PEER_ROLE_OFFER;
+			curpi->peer->on_demand = $3;
 		}
-		| ROLE ANSWER {
+		| ROLE ANSWER optondemand {
 			curpi->role_line = @1.first_line;
 			curpi->peer->role = PEER_ROLE_ANSWER;
+			curpi->peer->on_demand = $3;
 		}
+		;
+
+optondemand	: /* empty */		{ $$ = 0; }
+		| ONDEMAND		{ $$ = 1; }
 		;
 
 prefixlist	: STRING {
@@ -495,6 +501,7 @@ static const struct keyword keywords[] = {
 	{ "never",		NEVER,		0 },
 	{ "no",			NO,		0 },
 	{ "offer",		OFFER,		0 },
+	{ "on-demand",		ONDEMAND,	CTX_PEER },
 	{ "peer",		PEER,		CTX_TOP },
 	{ "port",		PORT,		0 },
 	{ "port-rotation",	PORTROTATION,	CTX_TOP },

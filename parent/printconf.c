@@ -159,10 +159,12 @@ print_config(struct clawd_conf *conf)
 		printf("\tkeepalive %u\n", p->keepalive);
 		switch (p->role) {
 		case PEER_ROLE_OFFER:
-			printf("\trole offer\n");
+			printf("\trole offer%s\n", p->on_demand ?
+			    " on-demand" : "");
 			break;
 		case PEER_ROLE_ANSWER:
-			printf("\trole answer\n");
+			printf("\trole answer%s\n", p->on_demand ?
+			    " on-demand" : "");
 			break;
 		case PEER_ROLE_NONE:
 			break;

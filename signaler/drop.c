@@ -218,12 +218,11 @@ drop_evict(void)
 	struct drop_file	*f, *victim = NULL;
 	static time_t		 warned;
 	time_t			 now = time(NULL);
+	uint8_t			 kind, id[RDV_ID_LEN];
 
 	TAILQ_FOREACH(f, &files, entry) {
 		if (f->deleting || f->mine || (f->named == 1 && !f->fetched &&
-		    strncmp(f->name, "pending-", 8) == 0) ||
-		    (f->named == 1 && !f->fetched &&
-		    strncmp(f->name, "response-", 9) == 0))
+		    rdv_name_parse(f->name, &kind, id) == 0))
 			continue;
 		if (victim == NULL || f->ts < victim->ts)
 			victim = f;

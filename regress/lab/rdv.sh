@@ -4,7 +4,8 @@
 # answer) answers, both punch, and the tunnel carries ping both ways;
 # show peers reports the path and the timeline.  Then the same behind a
 # port-restricted cone and a symmetric NAT with random ports, where no
-# direct path can exist: the tunnel goes through host1's TURN relay.
+# direct path can exist: the tunnel goes through host1's TURN relay;
+# and a pair in on-demand mode, where host2 asks for the offer.
 #
 #	rdv.sh [P1 P2 PATH]	one pair of profiles, the expected path
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -44,5 +45,7 @@ if [ $# -ge 2 ]; then
 else
 	rdv_pair prc prc direct
 	rdv_pair prc sym relayed
+	# On demand: host2 asks for the offer with a request file.
+	RDV_ONDEMAND=1 rdv_pair rc prc direct
 fi
 exit "$LAB_FAILED"

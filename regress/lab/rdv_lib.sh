@@ -80,7 +80,8 @@ rdv_conf()
 		printf 'peer "host%s" {\n' "$m"
 		printf '\tpublic-key "%s"\n' "$(cat "$LAB_TMP/clawd-host$m/pub")"
 		printf '\tallowed-ips %s/32\n' "$t"
-		printf '\trole %s\n}\n' "$role"
+		printf '\trole %s%s\n}\n' "$role" \
+		    "${RDV_ONDEMAND:+ on-demand}"
 	} >"$d/clawd.conf"
 	chmod 600 "$d/clawd.conf"
 }
