@@ -20,6 +20,7 @@
 static void	json_head(enum actions);
 static void	json_status(const struct ctl_status *);
 static void	json_nat(const struct ctl_nat *);
+static void	json_nat_behaviour(const struct ctl_nat_behaviour *);
 static void	json_peer(const struct ctl_peer *);
 static void	json_counter(const struct ctl_counter *);
 static void	json_drop_state(const struct ctl_drop_state *);
@@ -31,6 +32,7 @@ const struct output json_output = {
 	.head = json_head,
 	.status = json_status,
 	.nat = json_nat,
+	.nat_behaviour = json_nat_behaviour,
 	.peer = json_peer,
 	.counter = json_counter,
 	.drop_state = json_drop_state,
@@ -143,6 +145,67 @@ json_nat(const struct ctl_nat *n)
 	jset(o, "responses", json_integer(n->responses));
 	if (json_array_append_new(list, o) == -1)
 		errx(1, "json_array_append");
+}
+
+static const char *
+natd_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case CTL_NATD_NONE:
+		return "none";
+	case CTL_NATD_EI:
+		return "endpoint-independent";
+	case CTL_NATD_AD:
+		return "address-dependent";
+	case CTL_NATD_APD:
+		return "address-and-port-dependent";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *
+natd_state_name(uint32_t state)
+{
+	switch (state) {
+	case CTL_NATD_RUNNING:
+		return "running";
+	case CTL_NATD_DONE:
+		return "done";
+	case CTL_NATD_UNSUPPORTED:
+		return "unsupported";
+	case CTL_NATD_FAILED:
+		return "failed";
+	default:
+		return "idle";
+	}
+}
+
+/*
+ * "nat": the last verdict of RFC 5780 discovery.  port_step is the
+ * step of a sequential allocator, "random", or null.
+ */
+static void
+json_nat_behaviour(const struct ctl_nat_behaviour *nb)
+{
+	json_t	*o;
+
+	o = jcheck(json_object());
+	jset(o, "state", json_string(natd_state_name(nb->state)));
+	jset(o, "mapping", json_string(natd_kind_name(nb->mapping)));
+	jset(o, "filtering", json_string(natd_kind_name(nb->filtering)));
+	if (nb->port_step > 0)
+		jset(o, "port_step", json_integer(nb->port_step));
+	else if (nb->port_step < 0)
+		jset(o, "port_step", json_string("random"));
+	else
+		jset(o, "port_step", json_null());
+	jset(o, "server", nb->server_name[0] != '\0' ?
+	    json_string(nb->server_name) : json_null());
+	jset(o, "server_address", jaddr(&nb->server));
+	jset(o, "other_address", jaddr(&nb->other));
+	jset(o, "age", nb->age < 0 ? json_null() : json_integer(nb->age));
+	jset(root, "nat", o);
 }
 
 static void

@@ -17,6 +17,7 @@
 static void	text_head(enum actions);
 static void	text_status(const struct ctl_status *);
 static void	text_nat(const struct ctl_nat *);
+static void	text_nat_behaviour(const struct ctl_nat_behaviour *);
 static void	text_peer(const struct ctl_peer *);
 static void	text_counter(const struct ctl_counter *);
 static void	text_drop_state(const struct ctl_drop_state *);
@@ -28,6 +29,7 @@ const struct output text_output = {
 	.head = text_head,
 	.status = text_status,
 	.nat = text_nat,
+	.nat_behaviour = text_nat_behaviour,
 	.peer = text_peer,
 	.counter = text_counter,
 	.drop_state = text_drop_state,
@@ -114,6 +116,55 @@ text_nat(const struct ctl_nat *n)
 		snprintf(age, sizeof(age), "%llds", (long long)n->age);
 	printf(NAT_FMT, server, local, mapped, nat_state_name(n->state),
 	    rtt, age);
+}
+
+static const char *
+natd_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case CTL_NATD_NONE:
+		return "none";
+	case CTL_NATD_EI:
+		return "endpoint-independent";
+	case CTL_NATD_AD:
+		return "address-dependent";
+	case CTL_NATD_APD:
+		return "address-and-port-dependent";
+	default:
+		return "unknown";
+	}
+}
+
+/* After the servers, one line: what RFC 5780 discovery made of it. */
+static void
+text_nat_behaviour(const struct ctl_nat_behaviour *nb)
+{
+	char	 server[SA_STRLEN], step[48];
+
+	if (nb->age < 0) {
+		printf("nat: %s\n", nb->state == CTL_NATD_RUNNING ?
+		    "discovery running" : "not discovered yet");
+		return;
+	}
+	if (nb->state == CTL_NATD_UNSUPPORTED ||
+	    nb->state == CTL_NATD_FAILED) {
+		printf("nat: mapping %s, filtering unknown (%s)\n",
+		    natd_kind_name(nb->mapping),
+		    nb->state == CTL_NATD_UNSUPPORTED ?
+		    "no server supports RFC 5780" : "no server answered");
+		return;
+	}
+	step[0] = '\0';
+	if (nb->port_step > 0)
+		snprintf(step, sizeof(step), ", ports sequential, step %d",
+		    (int)nb->port_step);
+	else if (nb->port_step < 0)
+		strlcpy(step, ", ports random", sizeof(step));
+	fmt_addr(&nb->server, server, sizeof(server));
+	printf("nat: mapping %s, filtering %s%s (server %s, %llds ago)\n",
+	    natd_kind_name(nb->mapping), natd_kind_name(nb->filtering), step,
+	    nb->server_name[0] != '\0' ? nb->server_name : server,
+	    (long long)nb->age);
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "proc.h"
 #include "stun.h"
+#include "natdisc.h"
 #include "wg.h"
 #include "netengine.h"
 
@@ -154,6 +155,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_conn	*c = (struct ctl_conn *)((char *)iev -
 			    offsetof(struct ctl_conn, iev));
+	struct ctl_nat_behaviour nb;
 	uint32_t	 type = imsg_get_type(imsg);
 
 	/* A client that asks and never reads must not cost memory. */
@@ -179,6 +181,9 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CTL_SHOW_NAT:
 		stun_ctl_nat(control_emit_nat, iev);
+		natdisc_ctl(&nb);
+		imsgev_compose(iev, IMSG_CTL_NAT_BEHAVIOUR, 0, 0, -1, &nb,
+		    sizeof(nb));
 		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 		break;
 	case IMSG_CTL_SHOW_PEERS:

@@ -35,12 +35,30 @@
 #define NE_RX_BUFSZ	65536
 #define NE_RX_ROUNDS	8
 
-static struct {
+/*
+ * The UDP socket, and after a port rotation the previous one, kept
+ * open a while so that peers can move to the new one without losing
+ * the tunnel (rdv.c makes each peer's new path; wg.c says which socket
+ * a peer is on).
+ */
+#define NE_SOCK_GRACE	120	/* s the previous socket stays open */
+
+struct ne_sock {
 	int		 fd;
 	uint16_t	 port;
 	struct event	 ev;
+	int		 idx;
+};
+static struct ne_sock	 socks[NE_SOCKS] = { { .fd = -1 }, { .fd = -1 } };
+static struct event	 sock_grace;
+int			 netengine_rx_sock;	/* socket of the packet in hand */
+
+static struct {
+	int		 fd;		/* socks[NE_SOCK_CUR].fd */
+	uint16_t	 port;
 	int		 gso;		/* UDP_SEGMENT works */
 	uint64_t	 dropped;
+	uint64_t	 rotations;
 } udp = { .fd = -1, .gso = 1 };
 
 /* Receive buffers; decrypted packets stay in them until flushed. */
@@ -51,11 +69,18 @@ static void	netengine_dispatch(struct imsgev *, struct imsg *);
 int
 netengine_send(const struct sockaddr *to, const void *buf, size_t len)
 {
+	return netengine_send_on(NE_SOCK_CUR, to, buf, len);
+}
+
+int
+netengine_send_on(int sock, const struct sockaddr *to, const void *buf,
+    size_t len)
+{
 	struct iovec	 iov;
 
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
-	return netengine_sendv(to, &iov, 1, len);
+	return netengine_sendv_on(sock, to, &iov, 1, len);
 }
 
 /*
@@ -108,6 +133,14 @@ int
 netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
     size_t seg)
 {
+	return netengine_sendv_on(NE_SOCK_CUR, to, iov, n, seg);
+}
+
+/* The same, on a given socket: a peer still on the previous one. */
+int
+netengine_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
+    size_t n, size_t seg)
+{
 	union {
 		struct cmsghdr	 hdr;
 		uint8_t		 buf[CMSG_SPACE(sizeof(uint16_t))];
@@ -116,9 +149,12 @@ netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
 	struct cmsghdr		*cm;
 	uint16_t		 gso = seg;
 	size_t			 i;
-	int			 ret = 0;
+	int			 ret = 0, fd;
 
-	if (udp.fd == -1 || to->sa_family != AF_INET) {
+	if (sock < 0 || sock >= NE_SOCKS || socks[sock].fd == -1)
+		sock = NE_SOCK_CUR;
+	fd = socks[sock].fd;
+	if (fd == -1 || to->sa_family != AF_INET) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
@@ -142,7 +178,7 @@ netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
 		cm->cmsg_type = UDP_SEGMENT;
 		cm->cmsg_len = CMSG_LEN(sizeof(gso));
 		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
-		if (sendmsg(udp.fd, &msg, 0) != -1)
+		if (sendmsg(fd, &msg, 0) != -1)
 			return 0;
 		if (errno != EIO && errno != EINVAL && errno != EOPNOTSUPP)
 			goto fail;
@@ -155,7 +191,7 @@ netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
 		msg.msg_iovlen = 1;
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
-		if (sendmsg(udp.fd, &msg, 0) == -1)
+		if (sendmsg(fd, &msg, 0) == -1)
 			ret = -1;
 	}
 	if (ret == 0)
@@ -173,6 +209,7 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 	struct turn_counters	 tc;
 
 	emit("udp.unknown_protocol", udp.dropped, arg);
+	emit("udp.port_rotations", udp.rotations, arg);
 	stun_get_counters(&sc);
 	emit("stun.invalid", sc.invalid, arg);
 	emit("stun.unmatched", sc.unmatched, arg);
@@ -234,6 +271,7 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 static void
 netengine_udp_read(int fd, short event, void *arg)
 {
+	struct ne_sock		*ns = arg;
 	struct sockaddr_storage	 from[NE_RX_BUFS], local;
 	struct sockaddr_in	*lin;
 	struct in_pktinfo	*pi;
@@ -249,7 +287,7 @@ netengine_udp_read(int fd, short event, void *arg)
 	int			 i, n, round, gso;
 
 	(void)event;
-	(void)arg;
+	netengine_rx_sock = ns->idx;
 	for (round = 0; round < NE_RX_ROUNDS; round++) {
 		memset(mm, 0, sizeof(mm));
 		for (i = 0; i < NE_RX_BUFS; i++) {
@@ -272,7 +310,7 @@ netengine_udp_read(int fd, short event, void *arg)
 			memset(&local, 0, sizeof(local));
 			lin = (struct sockaddr_in *)&local;
 			lin->sin_family = AF_INET;
-			lin->sin_port = htons(udp.port);
+			lin->sin_port = htons(ns->port);
 			gso = 0;
 			for (cm = CMSG_FIRSTHDR(&mm[i].msg_hdr); cm != NULL;
 			    cm = CMSG_NXTHDR(&mm[i].msg_hdr, cm)) {
@@ -304,21 +342,70 @@ netengine_udp_read(int fd, short event, void *arg)
 }
 
 static void
+netengine_sock_close(struct ne_sock *ns)
+{
+	if (ns->fd == -1)
+		return;
+	event_del(&ns->ev);
+	close(ns->fd);
+	ns->fd = -1;
+}
+
+/* The previous socket's time is up: peers still on it move over. */
+static void
+netengine_sock_expire(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (socks[NE_SOCK_PREV].fd == -1)
+		return;
+	log_info("udp: port %u closed", socks[NE_SOCK_PREV].port);
+	netengine_sock_close(&socks[NE_SOCK_PREV]);
+	wg_sock_closed(NE_SOCK_PREV);
+}
+
+/*
+ * A socket from the parent: the first, or a new one for a port
+ * rotation (or a reload with another port).  The old one stays open
+ * for NE_SOCK_GRACE seconds; the peers are moved by a new rendezvous.
+ */
+static void
 netengine_udp_set(int fd, const struct imsg_udp *iu)
 {
-	if (udp.fd != -1) {
-		event_del(&udp.ev);
-		close(udp.fd);
+	struct timeval	 tv = { NE_SOCK_GRACE, 0 };
+	int		 rotated = socks[NE_SOCK_CUR].fd != -1;
+
+	if (rotated) {
+		netengine_sock_close(&socks[NE_SOCK_PREV]);
+		socks[NE_SOCK_PREV] = socks[NE_SOCK_CUR];
+		socks[NE_SOCK_PREV].idx = NE_SOCK_PREV;
+		event_del(&socks[NE_SOCK_PREV].ev);
+		event_set(&socks[NE_SOCK_PREV].ev, socks[NE_SOCK_PREV].fd,
+		    EV_READ | EV_PERSIST, netengine_udp_read,
+		    &socks[NE_SOCK_PREV]);
+		event_add(&socks[NE_SOCK_PREV].ev, NULL);
+		evtimer_set(&sock_grace, netengine_sock_expire, NULL);
+		evtimer_add(&sock_grace, &tv);
+		udp.rotations++;
+		log_info("udp: port %u replaces %u", iu->port,
+		    socks[NE_SOCK_PREV].port);
+		wg_sock_rotated(NE_SOCK_PREV);
 	}
+	socks[NE_SOCK_CUR].fd = fd;
+	socks[NE_SOCK_CUR].port = iu->port;
+	socks[NE_SOCK_CUR].idx = NE_SOCK_CUR;
+	event_set(&socks[NE_SOCK_CUR].ev, fd, EV_READ | EV_PERSIST,
+	    netengine_udp_read, &socks[NE_SOCK_CUR]);
+	event_add(&socks[NE_SOCK_CUR].ev, NULL);
 	udp.fd = fd;
 	udp.port = iu->port;
-	event_set(&udp.ev, fd, EV_READ | EV_PERSIST, netengine_udp_read,
-	    NULL);
-	event_add(&udp.ev, NULL);
 	log_debug("udp socket, port %u", udp.port);
 	stun_socket_changed(udp.port);
 	turn_socket_changed();
 	rdv_port(udp.port);
+	if (rotated)
+		rdv_rotated();
 }
 
 static void

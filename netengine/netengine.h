@@ -15,7 +15,15 @@
 #include "proc.h"
 
 void	netengine_main(const struct passwd *);
+#define NE_SOCKS	2
+#define NE_SOCK_CUR	0	/* the socket now */
+#define NE_SOCK_PREV	1	/* the one before a rotation */
+extern int	netengine_rx_sock;
+
 int	netengine_send(const struct sockaddr *, const void *, size_t);
+int	netengine_send_on(int, const struct sockaddr *, const void *, size_t);
+int	netengine_sendv_on(int, const struct sockaddr *, struct iovec *,
+	    size_t, size_t);
 void	netengine_relay_mark(const struct sockaddr *, int);
 int	netengine_sendv(const struct sockaddr *, struct iovec *, size_t,
 	    size_t);

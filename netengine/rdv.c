@@ -45,6 +45,7 @@
 #define RDV_FAST_MS		3000	/* probes every tick this long */
 #define RDV_SLOW_MS		500	/* then this often */
 #define RDV_RELAY_GRACE_MS	2000	/* a direct pair may still answer */
+#define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
 #define RDV_HOSTS_MAX		16
@@ -79,6 +80,7 @@ struct rdv_peer {
 	char			 reqfile[DROP_NAME_MAX];
 	uint64_t		 last_offer;
 	uint64_t		 last_request;
+	uint64_t		 move_at;	/* port rotated: meet anew */
 
 	struct rdv_cand		 remote[RDV_REMOTE_MAX];
 	size_t			 nremote;
@@ -92,6 +94,7 @@ struct rdv_peer {
 	int			 path_relayed;	/* through a TURN relay */
 	int			 path_via;	/* through ours */
 	int			 committed;	/* WireGuard told of it */
+	uint64_t		 t_commit;
 	time_t			 hs_before;
 
 	/* The timeline, ms on the monotonic clock. */
@@ -543,8 +546,15 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 	uint64_t	 gap;
 
 	wp = wg_peer_by_id(rp->id);
-	if (rp->have_path && wp != NULL && wp->last_handshake >
-	    rp->hs_before) {
+	/*
+	 * Up when a handshake completed after the punching began, or,
+	 * when a session was already running (a move after a port
+	 * rotation), when it carries packets on the new path.
+	 */
+	if (rp->have_path && wp != NULL && (wp->last_handshake >
+	    rp->hs_before || (rp->committed && wp->last_recv > rp->t_commit &&
+	    sa_equal((struct sockaddr *)&wp->endpoint,
+	    (struct sockaddr *)&rp->path)))) {
 		rp->state = RDV_UP;
 		rp->t_hs = now;
 		log_info("rdv: peer %s: connected, %s path to %s", wp->name,
@@ -555,8 +565,14 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 	if (now - rp->punch_start > rp->punch_len) {
 		log_warnx("rdv: peer %u: no path after %llu probes", rp->id,
 		    (unsigned long long)rp->probes);
-		rp->state = RDV_IDLE;
-		rp->t_begin = 0;
+		/* The old path may still be fine (a rotation's attempt). */
+		if (wp != NULL && wp->last_recv != 0 &&
+		    now - wp->last_recv < RDV_QUIET_MS && rp->t_hs != 0)
+			rp->state = RDV_UP;
+		else {
+			rp->state = RDV_IDLE;
+			rp->t_begin = 0;
+		}
 		return;
 	}
 	/* A relayed path waits a little for a direct one to answer. */
@@ -585,9 +601,11 @@ rdv_commit(struct rdv_peer *rp, struct wg_peer *wp)
 	if (wp == NULL)
 		return;
 	rp->committed = 1;
+	rp->t_commit = wg_now_ms();
 	/* WireGuard's packets to it go through our relay, or not. */
 	netengine_relay_mark((struct sockaddr *)&rp->path, rp->path_via);
-	wg_set_endpoint(wp, (struct sockaddr *)&rp->path);
+	/* Probes go out on the current socket: so does the tunnel now. */
+	wg_set_endpoint(wp, (struct sockaddr *)&rp->path, NE_SOCK_CUR);
 	if (rp->role == PEER_ROLE_ANSWER)
 		wg_initiate(wp, 0);
 }
@@ -808,6 +826,33 @@ rdv_input(struct imsg *imsg)
 	    hdr.name, msg.ncand);
 }
 
+/*
+ * Our port rotated: each connected peer is met again, in the
+ * background, on the new socket; the tunnel stays on the old one until
+ * the new path is chosen (netengine.c keeps the old socket a while).
+ */
+void
+rdv_rotated(void)
+{
+	struct rdv_peer	*rp;
+	uint64_t	 now = wg_now_ms();
+
+	TAILQ_FOREACH(rp, &r.peers, entry)
+		if (rp->state == RDV_UP)
+			rp->move_at = now + RDV_ROTATE_DELAY_MS;
+}
+
+static void
+rdv_move(struct rdv_peer *rp, uint64_t now)
+{
+	rp->move_at = 0;
+	log_info("rdv: peer %u: moving to the new port", rp->id);
+	if (rp->role == PEER_ROLE_OFFER)
+		rdv_offer(rp, now);
+	else
+		rdv_request(rp, now);
+}
+
 /* --- the clock ------------------------------------------------------- */
 
 static void
@@ -876,7 +921,10 @@ rdv_tick(int fd, short ev, void *arg)
 			rdv_punch_tick(rp, now);
 			break;
 		case RDV_UP:
-			rdv_up_tick(rp, now);
+			if (rp->move_at != 0 && now >= rp->move_at)
+				rdv_move(rp, now);
+			else
+				rdv_up_tick(rp, now);
 			break;
 		}
 	}

@@ -98,6 +98,7 @@ void	 rdv_input(struct imsg *);
 void	 rdv_probe_input(const uint8_t *, size_t, const struct sockaddr *,
 	    int);
 void	 rdv_port(uint16_t);
+void	 rdv_rotated(void);
 const char *rdv_timeline(uint32_t, char *, size_t);
 const char *rdv_path(uint32_t);
 void	 rdv_counters(void (*)(const char *, uint64_t, void *), void *);

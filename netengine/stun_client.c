@@ -9,6 +9,13 @@
  * address the request went to and only with the transaction id of the
  * request in flight; everything else is dropped and counted, never
  * answered (the port stays dark).
+ *
+ * RFC 5780 discovery (natdisc.c) shares the socket: its answers are
+ * offered to it first, and it starts once we have a first mapping.
+ * After a socket change only the first server is asked at once; the
+ * others wait until discovery has tested filtering from the first
+ * one's alternate address (at most STUN_HOLD_MS), since our request to
+ * that address would open an address-dependent filter to it.
  */
 
 #include <sys/types.h>
@@ -31,6 +38,7 @@
 #include "util.h"
 #include "stun.h"
 #include "netengine.h"
+#include "natdisc.h"
 
 #define STUN_RTO_MS		500	/* initial RTO, doubled each send */
 #define STUN_RC			7	/* requests per transaction */
@@ -39,6 +47,7 @@
 #define STUN_REFRESH_JITTER_MS	4000	/* so 16 to 20 s */
 #define STUN_RETRY_MS		30000	/* after a timeout or an error */
 #define STUN_RETRY_JITTER_MS	5000
+#define STUN_HOLD_MS		3000	/* servers wait for natdisc */
 
 struct stun_server {
 	char			 name[CLAWD_HOST_MAX];
@@ -58,6 +67,8 @@ struct stun_server {
 	uint32_t		 requests;
 	uint32_t		 responses;
 	int			 send_warned;	/* one warning per outage */
+	int			 held;		/* waits for natdisc */
+	int			 contacted;	/* from this socket */
 };
 
 struct stun_conf_entry {
@@ -72,6 +83,9 @@ static size_t			 nconf;
 static int			 conf_warned;
 static uint16_t			 stun_port;	/* 0: no socket yet */
 static struct stun_counters	 counters;
+static int			 hold;		/* servers after the first */
+static struct event		 hold_ev;
+static int			 hold_ev_set;
 
 static void	stun_timer(int, short, void *);
 static void	stun_start(struct stun_server *);
@@ -196,6 +210,32 @@ stun_conf_end(void)
  * A new socket means new NAT mappings: forget the old ones and ask
  * again from the new socket.
  */
+static void
+stun_hold_timeout(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	log_debug("stun: discovery late, asking the other servers");
+	stun_release_held();
+}
+
+/* Discovery has tested filtering, or gave up: ask everybody. */
+void
+stun_release_held(void)
+{
+	size_t	 i;
+
+	if (hold_ev_set)
+		evtimer_del(&hold_ev);
+	hold = 0;
+	for (i = 0; i < nservers; i++)
+		if (servers[i].held) {
+			servers[i].held = 0;
+			stun_start(&servers[i]);
+		}
+}
+
 void
 stun_socket_changed(uint16_t port)
 {
@@ -203,10 +243,24 @@ stun_socket_changed(uint16_t port)
 	size_t			 i;
 
 	stun_port = port;
+	natdisc_socket_changed(port);
+	if (!hold_ev_set) {
+		evtimer_set(&hold_ev, stun_hold_timeout, NULL);
+		hold_ev_set = 1;
+	}
+	evtimer_del(&hold_ev);
+	hold = port != 0;
+	if (hold) {
+		struct timeval	 tv = { STUN_HOLD_MS / 1000,
+				    (STUN_HOLD_MS % 1000) * 1000 };
+
+		evtimer_add(&hold_ev, &tv);
+	}
 	for (i = 0; i < nservers; i++) {
 		s = &servers[i];
 		stop(s);
 		s->have_mapped = 0;
+		s->contacted = 0;
 		memset(&s->mapped, 0, sizeof(s->mapped));
 		memset(&s->local, 0, sizeof(s->local));
 		s->state = CTL_NAT_IDLE;
@@ -219,8 +273,15 @@ static void
 stun_start(struct stun_server *s)
 {
 	stop(s);
+	s->held = 0;
 	if (stun_port == 0)
 		return;		/* stun_socket_changed() will start us */
+	if (hold && s != &servers[0]) {
+		s->held = 1;	/* stun_release_held() will start us */
+		if (!s->have_mapped)
+			s->state = CTL_NAT_PENDING;
+		return;
+	}
 	arc4random_buf(s->tid, sizeof(s->tid));
 	s->inflight = 1;
 	s->sent = 0;
@@ -245,6 +306,7 @@ stun_send(struct stun_server *s)
 	if (n == -1)
 		fatalx("%s: cannot build request", __func__);
 	s->sent++;
+	s->contacted = 1;
 	now(&s->last_send);
 	if (netengine_send((struct sockaddr *)&s->ss, buf, n) == -1) {
 		counters.send_errors++;
@@ -341,10 +403,17 @@ stun_input(const uint8_t *buf, size_t len, const struct sockaddr *from,
 	struct stun_server	*s;
 	const struct sockaddr	*mapped;
 	char			 why[STUN_REASON_MAX + 32];
-	int			 changed;
+	int			 changed, r;
 
 	if (stun_parse(buf, len, &m) == -1) {
 		counters.invalid++;
+		return;
+	}
+	if (m.method == STUN_METHOD_BINDING &&
+	    (m.class == STUN_CLASS_SUCCESS || m.class == STUN_CLASS_ERROR) &&
+	    (r = natdisc_input(&m, from, local)) != 0) {
+		if (r == -1)
+			counters.wrong_source++;
 		return;
 	}
 	if (m.method != STUN_METHOD_BINDING ||
@@ -413,6 +482,24 @@ stun_input(const uint8_t *buf, size_t len, const struct sockaddr *from,
 	stop(s);
 	schedule(s, STUN_REFRESH_MS -
 	    arc4random_uniform(STUN_REFRESH_JITTER_MS));
+	natdisc_mapped();
+}
+
+/* The servers, for discovery: whom it may test, whom we talk to. */
+size_t
+stun_natdisc_servers(struct natdisc_server *out, size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < nservers && n < max; i++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		strlcpy(out[n].name, servers[i].name, sizeof(out[n].name));
+		out[n].ss = servers[i].ss;
+		out[n].contacted = servers[i].contacted;
+		out[n].mapped = servers[i].have_mapped;
+		n++;
+	}
+	return n;
 }
 
 /* The server-reflexive addresses known, one per server, in order. */
@@ -465,6 +552,10 @@ stun_shutdown(void)
 
 	for (i = 0; i < nservers; i++)
 		stop(&servers[i]);
+	if (hold_ev_set)
+		evtimer_del(&hold_ev);
+	hold = 0;
+	natdisc_shutdown();
 	log_debug("stun: dropped %llu invalid, %llu unmatched, "
 	    "%llu from wrong source; %llu send errors",
 	    (unsigned long long)counters.invalid,

@@ -40,6 +40,7 @@ RB_GENERATE(wg_indices, wg_index, entry, wg_index_cmp);
 struct wg_pending {
 	uint32_t		 index;
 	struct sockaddr_storage	 src;
+	int			 sock;		/* it came in on */
 	uint64_t		 when;
 };
 
@@ -134,15 +135,41 @@ peer_clear_keys(struct wg_peer *p)
 	p->kp_previous = p->kp_current = p->kp_next = NULL;
 }
 
+/*
+ * Where the peer is, and on which of our sockets (two during a port
+ * rotation).
+ */
 void
-wg_set_endpoint(struct wg_peer *p, const struct sockaddr *sa)
+wg_set_endpoint(struct wg_peer *p, const struct sockaddr *sa, int sock)
 {
+	p->sock = sock;
 	if (sa_equal((const struct sockaddr *)&p->endpoint, sa))
 		return;
 	if (p->endpoint.ss_family != 0)
 		log_info("peer %s: endpoint now %s", p->name,
 		    log_sockaddr(sa));
 	memcpy(&p->endpoint, sa, sa_len(sa));
+}
+
+/* A port rotation: every peer stays on the old socket for now. */
+void
+wg_sock_rotated(int prev)
+{
+	struct wg_peer	*p;
+
+	TAILQ_FOREACH(p, &wg.peers, entry)
+		p->sock = prev;
+}
+
+/* The old socket is closed: whoever is still on it tries the new. */
+void
+wg_sock_closed(int prev)
+{
+	struct wg_peer	*p;
+
+	TAILQ_FOREACH(p, &wg.peers, entry)
+		if (p->sock == prev)
+			p->sock = NE_SOCK_CUR;
 }
 
 void
@@ -198,7 +225,8 @@ peer_send_handshake(struct wg_peer *p, void *msg, size_t len)
 		return;
 	if (p->endpoint.ss_family == 0)
 		return;
-	if (netengine_send((struct sockaddr *)&p->endpoint, msg, len) == 0)
+	if (netengine_send_on(p->sock, (struct sockaddr *)&p->endpoint, msg,
+	    len) == 0)
 		p->last_sent = wg_now_ms();
 }
 
@@ -287,7 +315,7 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 		if (!out->have_keys ||
 		    (pd = pending_take(out->local_index)) == NULL)
 			return;
-		wg_set_endpoint(p, (struct sockaddr *)&pd->src);
+		wg_set_endpoint(p, (struct sockaddr *)&pd->src, pd->sock);
 		pd->index = 0;
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_next);
@@ -350,7 +378,8 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 	    now / 1000, &reply)) {
 	case COOKIE_NEED_REPLY:
 		wg.cnt.cookie_sent++;
-		(void)netengine_send(src, &reply, sizeof(reply));
+		(void)netengine_send_on(netengine_rx_sock, src, &reply,
+		    sizeof(reply));
 		return;
 	case COOKIE_VALID:
 		break;
@@ -368,6 +397,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 			pd->index = arc4random();
 		while (pd->index == 0 || index_find(pd->index) != NULL);
 		memcpy(&pd->src, src, sa_len(src));
+		pd->sock = netengine_rx_sock;
 		pd->when = now;
 		in.sender = pd->index;
 	} else {
@@ -379,7 +409,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 		}
 		in.id = ix->peer->id;
 		/* Roaming: answers go where the response came from. */
-		wg_set_endpoint(ix->peer, src);
+		wg_set_endpoint(ix->peer, src, netengine_rx_sock);
 	}
 	proc_child_compose(PROC_CRYPTO, IMSG_WG_HANDSHAKE_IN, 0, 0, -1, &in,
 	    sizeof(in));

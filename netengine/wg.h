@@ -60,6 +60,7 @@ struct wg_peer {
 	uint8_t			 pubkey[WGC_KEY_LEN];
 	struct cookie_maker	 cm;
 	struct sockaddr_storage	 endpoint;	/* family 0: unknown */
+	int			 sock;		/* NE_SOCK_CUR or _PREV */
 	uint32_t		 keepalive;	/* s, 0 off */
 	uint32_t		 role;
 
@@ -120,7 +121,9 @@ uint64_t wg_now_ms(void);
 void	 wg_initiate(struct wg_peer *, int);
 void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 
-void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *);
+void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *, int);
+void	 wg_sock_rotated(int);
+void	 wg_sock_closed(int);
 struct wg_peer *wg_peer_by_id(uint32_t);
 
 #endif /* CLAWD_WG_H */

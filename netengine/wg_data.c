@@ -125,8 +125,8 @@ tx_flush(void)
 		    tx.iov[j].iov_len <= seg && (j - i + 1) * seg <= TX_GSO_MAX;
 		    j++)
 			;
-		if (netengine_sendv((struct sockaddr *)&p->endpoint,
-		    &tx.iov[i], j - i, seg) == 0)
+		if (netengine_sendv_on(p->sock, (struct sockaddr *)
+		    &p->endpoint, &tx.iov[i], j - i, seg) == 0)
 			p->last_sent = wg_now_ms();
 	}
 	tx.n = 0;
@@ -377,7 +377,7 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 		return;
 	}
 	/* Authenticated: this is where the peer is now. */
-	wg_set_endpoint(p, src);
+	wg_set_endpoint(p, src, netengine_rx_sock);
 	p->rx_bytes += len;
 	p->last_recv = now;
 	p->data_unanswered = 0;

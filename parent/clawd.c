@@ -50,6 +50,7 @@ static int		 exit_status;
 static time_t		 parent_started;
 static uint16_t		 udp_port;
 static struct event	 ev_refresh;
+static struct event	 ev_rotate;
 
 /*
  * TURN credentials last a day: every 12 hours the configuration is
@@ -62,6 +63,8 @@ static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(struct imsgev *, struct imsg *);
 static void	 parent_refresh(int, short, void *);
 static void	 parent_refresh_arm(void);
+static void	 parent_rotate_arm(void);
+static void	 parent_rotate(int, short, void *);
 static void	 parent_closed(struct imsgev *);
 static void	 parent_sig(int, short, void *);
 static void	 parent_shutdown(int);
@@ -203,8 +206,10 @@ main(int argc, char *argv[], char *envp[])
 		fatalx("cannot hand over the control socket");
 	evtimer_set(&ev_refresh, parent_refresh, NULL);
 	parent_refresh_arm();
+	evtimer_set(&ev_rotate, parent_rotate, NULL);
 	if (parent_push_conf(1) == -1)
 		parent_shutdown(1);
+	parent_rotate_arm();
 
 	event_dispatch();
 	parent_shutdown(exit_status);
@@ -398,6 +403,48 @@ parent_refresh_arm(void)
 	evtimer_add(&ev_refresh, &tv);
 }
 
+/*
+ * Port rotation: a new socket on a random port every so often, so
+ * that no path is tied to one port for long.  netengine keeps the old
+ * socket open while the peers move (docs/rendezvous.md).  A fixed
+ * listen-port is never rotated.
+ */
+static void
+parent_rotate_arm(void)
+{
+	struct timeval	 tv;
+
+	evtimer_del(&ev_rotate);
+	if (conf->rotate == 0 || conf->listen_port != 0)
+		return;
+	tv.tv_sec = conf->rotate;
+	tv.tv_usec = arc4random_uniform(1000000);
+	evtimer_add(&ev_rotate, &tv);
+}
+
+static void
+parent_rotate(int fd, short ev, void *arg)
+{
+	struct imsg_udp	 iu;
+	int		 s;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	memset(&iu, 0, sizeof(iu));
+	if ((s = udp_open(0, &iu.port)) == -1)
+		log_warnx("port rotation: no new socket; keeping port %u",
+		    udp_port);
+	else {
+		log_info("port rotation: udp port %u replaces %u", iu.port,
+		    udp_port);
+		udp_port = iu.port;
+		imsgev_compose(&children[PROC_NETENGINE].iev, IMSG_UDP_SOCKET,
+		    0, 0, s, &iu, sizeof(iu));
+	}
+	parent_rotate_arm();
+}
+
 static void
 parent_refresh(int fd, short ev, void *arg)
 {
@@ -437,6 +484,7 @@ parent_reload(char *msg, size_t len)
 		return -1;
 	}
 	free_config(oconf);
+	parent_rotate_arm();
 	snprintf(msg, len, "configuration reloaded");
 	log_info("%s", msg);
 	return 0;

@@ -68,6 +68,8 @@ rdv_conf()
 	{
 		printf 'private-key "%s"\n' "$d/key"
 		printf 'listen-port random\n'
+		[ -n "${RDV_ROTATE:-}" ] &&
+		    printf 'port-rotation %s\n' "$RDV_ROTATE"
 		printf 'state-directory "%s/state"\n' "$d"
 		printf 'stun-server "203.0.113.1" port 3478\n'
 		printf 'stun-server "203.0.113.2" port 3478\n'
@@ -168,4 +170,68 @@ rdv_teardown()
 	done
 	LAB_NETNS=()
 	rm -rf "$LAB_TMP"/clawd-host* "$LAB_TMP"/coturn "$LAB_TMP"/mega.log
+}
+
+# A TCP transfer from host2 to host1 through the tunnel, 24 MB paced
+# over about 60 s so that events can fall in the middle; the receiver
+# counts and hashes what arrives.
+rdv_xfer_start()
+{
+	cat >"$LAB_TMP/xfer.py" <<'PY'
+import hashlib, socket, sys, time
+mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if mode == "recv":
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port)); s.listen(1)
+    c, _ = s.accept()
+    h, n = hashlib.sha256(), 0
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        h.update(b); n += len(b)
+    print(n, h.hexdigest())
+else:
+    s = socket.create_connection((addr, port), timeout=600)
+    h, block = hashlib.sha256(), bytes(range(256)) * 256
+    for i in range(384):
+        s.sendall(block); h.update(block)
+        time.sleep(0.15)
+    s.close()
+    print(384 * len(block), h.hexdigest())
+PY
+	lab_exec host1 timeout 400 python3 "$LAB_TMP/xfer.py" recv "$RDV_TA" \
+	    5001 >"$LAB_TMP/recv.out" 2>&1 &
+	RDV_XFER_RECV=$!
+	LAB_PIDS+=($!)
+	sleep 0.5
+	lab_exec host2 timeout 400 python3 "$LAB_TMP/xfer.py" send "$RDV_TA" \
+	    5001 >"$LAB_TMP/send.out" 2>&1 &
+	RDV_XFER_SEND=$!
+	LAB_PIDS+=($!)
+}
+
+# Within SECS: true if both ends saw the same bytes; RDV_XFER says.
+rdv_xfer_wait()
+{
+	local rc sent got
+
+	if rdv_until "$1" sh -c "! kill -0 $RDV_XFER_SEND 2>/dev/null"; then
+		wait "$RDV_XFER_SEND"
+		rc=$?
+	else
+		rc=timeout
+		lab_stop_pid "$RDV_XFER_SEND"
+	fi
+	rdv_until 10 sh -c "! kill -0 $RDV_XFER_RECV 2>/dev/null" ||
+	    lab_stop_pid "$RDV_XFER_RECV"
+	sent=$(cat "$LAB_TMP/send.out")
+	got=$(cat "$LAB_TMP/recv.out")
+	if [ "$rc" = 0 ] && [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+		RDV_XFER=$got
+		return 0
+	fi
+	RDV_XFER="sender $rc '$sent', receiver '$got'"
+	return 1
 }

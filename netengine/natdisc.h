@@ -1,0 +1,45 @@
+/*
+ * RFC 5780 NAT behaviour discovery on the data socket: how the NAT in
+ * front of us maps (section 4.3) and filters (section 4.4), found with
+ * a handful of Binding requests toward one STUN server that announces
+ * an OTHER-ADDRESS.
+ */
+
+#ifndef CLAWD_NATDISC_H
+#define CLAWD_NATDISC_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#include "clawd.h"
+
+#define NATDISC_PERIOD_S	600	/* run again every 10 minutes */
+#define NATDISC_STEP_MAX	64	/* a larger step is not sequential */
+
+struct stun_msg;
+struct ctl_nat_behaviour;
+
+/* A configured STUN server, as stun_client.c hands it to us. */
+struct natdisc_server {
+	char			 name[CLAWD_HOST_MAX];
+	struct sockaddr_storage	 ss;
+	int			 contacted;	/* requests went to it */
+	int			 mapped;	/* it answered */
+};
+
+/* natdisc.c */
+void	natdisc_socket_changed(uint16_t);
+void	natdisc_mapped(void);
+int	natdisc_input(const struct stun_msg *, const struct sockaddr *,
+	    const struct sockaddr *);
+void	natdisc_ctl(struct ctl_nat_behaviour *);
+int	natdisc_get(uint8_t *, uint8_t *, int *);
+void	natdisc_shutdown(void);
+
+/* stun_client.c, for natdisc.c */
+size_t	stun_natdisc_servers(struct natdisc_server *, size_t);
+void	stun_release_held(void);
+
+#endif /* CLAWD_NATDISC_H */

@@ -1,0 +1,87 @@
+#!/bin/bash
+# natdisc.sh: RFC 5780 NAT behaviour discovery on clawd's data socket.
+# One site per profile (host N behind NAT box N), a clawd in each with
+# the two lab STUN servers; show nat must report the mapping and the
+# filtering the box was built with, as turnutils_natdiscovery does in
+# clawlab selftest, and for the symmetric boxes how ports are chosen.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh" || exit 99
+
+PROFILES=${NATDISC_PROFILES:-"fc rc prc sym seq none"}
+
+lab_require_root
+lab_require_tools ip nft turnserver conntrack python3
+lab_find_clawd
+lab_system_setup
+lab_init
+
+lab_inet
+n=1
+for p in $PROFILES; do
+	lab_site "$n" "$p"
+	lab_clawd_conf "$LAB_TMP/clawd-host$n"
+	lab_clawd_spawn "host$n"
+	n=$((n + 1))
+done
+
+# Wait (30 s) until every clawd has a verdict, then check each.
+n=1
+for p in $PROFILES; do
+	json=$LAB_TMP/nat-$p.json
+	for i in $(seq 300); do
+		if lab_ctl_at "host$n" -j show nat >"$json" 2>/dev/null &&
+		    python3 -c '
+import json, sys
+n = json.load(open(sys.argv[1])).get("nat") or {}
+sys.exit(0 if n.get("state") in ("done", "unsupported", "failed")
+    else 1)' "$json" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	python3 - "$json" "$p" "$(lab_profile_expect "$p")" <<'PY' ||
+import json, sys
+
+path, profile, expect = sys.argv[1:4]
+names = {
+    "EIM": "endpoint-independent", "APDM": "address-and-port-dependent",
+    "EIF": "endpoint-independent", "ADF": "address-dependent",
+    "APDF": "address-and-port-dependent", "none": "none",
+}
+em, ef = (names[x] for x in expect.split())
+step = {"sym": "random", "seq": 1}.get(profile)
+try:
+    nat = json.load(open(path))["nat"]
+except (OSError, ValueError, KeyError) as e:
+    print("FAIL: %s: no nat object in show nat: %s" % (profile, e))
+    sys.exit(1)
+got = (nat.get("state"), nat.get("mapping"), nat.get("filtering"),
+       nat.get("port_step"))
+want = ("done", em, ef, step)
+ok = got == want and nat.get("server") == "203.0.113.1"
+print("%s %s: state %s, mapping %s, filtering %s, port step %s, "
+      "server %s" % ("ok:  " if ok else "FAIL:", profile, got[0], got[1],
+                     got[2], got[3], nat.get("server")))
+if not ok:
+    print("      expected mapping %s, filtering %s, port step %s"
+          % (em, ef, step))
+sys.exit(0 if ok else 1)
+PY
+	{
+		LAB_FAILED=1
+		cat "$json"
+		grep -i 'natdisc\|stun' "$LAB_TMP/clawd-host$n/clawd.log"
+	}
+	n=$((n + 1))
+done
+
+# The text form has the summary line too.
+if lab_ctl_at host1 show nat | grep -q '^nat: mapping '; then
+	lab_ok "show nat: summary line"
+else
+	lab_fail "show nat: no summary line"
+	lab_ctl_at host1 show nat
+fi
+
+lab_clawd_stop_all
+exit $LAB_FAILED
