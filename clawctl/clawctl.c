@@ -337,6 +337,7 @@ handle_reply(struct imsg *imsg, enum actions action,
 {
 	struct ctl_status	 st;
 	struct ctl_nat		 nat;
+	struct ctl_nat_behaviour nb;
 	struct ctl_peer		 peer;
 	struct ctl_counter	 cnt;
 	struct ctl_drop_state	 ds;
@@ -381,6 +382,22 @@ handle_reply(struct imsg *imsg, enum actions action,
 			errx(1, "invalid CTL_NAT reply: state %u",
 			    nat.state);
 		out->nat(&nat);
+		return 0;
+	case IMSG_CTL_NAT_BEHAVIOUR:
+		if (action != SHOW_NAT)
+			break;
+		if (imsg_get_data(imsg, &nb, sizeof(nb)) == -1)
+			errx(1, "invalid CTL_NAT_BEHAVIOUR reply: bad length");
+		check_string(nb.server_name, sizeof(nb.server_name),
+		    "server name");
+		check_addr(&nb.server, "server address");
+		check_addr(&nb.other, "other address");
+		if (nb.state > CTL_NATD_FAILED || nb.mapping > CTL_NATD_APD ||
+		    nb.filtering > CTL_NATD_APD)
+			errx(1, "invalid CTL_NAT_BEHAVIOUR reply: state %u, "
+			    "mapping %u, filtering %u", nb.state, nb.mapping,
+			    nb.filtering);
+		out->nat_behaviour(&nb);
 		return 0;
 	case IMSG_CTL_PEER:
 		if (action != SHOW_PEERS)

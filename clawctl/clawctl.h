@@ -17,6 +17,7 @@ struct output {
 	void	(*head)(enum actions);
 	void	(*status)(const struct ctl_status *);
 	void	(*nat)(const struct ctl_nat *);
+	void	(*nat_behaviour)(const struct ctl_nat_behaviour *);
 	void	(*peer)(const struct ctl_peer *);
 	void	(*counter)(const struct ctl_counter *);
 	void	(*drop_state)(const struct ctl_drop_state *);

@@ -89,6 +89,8 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	    R(P, N) | R(N, T), sizeof(struct ctl_status), FD_NO, 0 },
 	[IMSG_CTL_NAT] = { "CTL_NAT",
 	    R(N, T), sizeof(struct ctl_nat), FD_NO, 0 },
+	[IMSG_CTL_NAT_BEHAVIOUR] = { "CTL_NAT_BEHAVIOUR",
+	    R(N, T), sizeof(struct ctl_nat_behaviour), FD_NO, 0 },
 	[IMSG_CTL_PEER] = { "CTL_PEER",
 	    R(N, T), sizeof(struct ctl_peer), FD_NO, 0 },
 	[IMSG_CTL_COUNTER] = { "CTL_COUNTER",

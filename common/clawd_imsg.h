@@ -68,6 +68,7 @@ enum imsg_type {
 	IMSG_CTL_RELOAD,	/* T->N->P */
 	IMSG_CTL_STATUS,	/* P->N->T, one process */
 	IMSG_CTL_NAT,		/* N->T, one STUN server */
+	IMSG_CTL_NAT_BEHAVIOUR,	/* N->T, RFC 5780 discovery, once */
 	IMSG_CTL_PEER,		/* N->T, one peer */
 	IMSG_CTL_COUNTER,	/* N->T, one counter */
 	IMSG_CTL_RESULT,	/* P->N->T, N->T: success or an error */
@@ -323,6 +324,32 @@ struct ctl_nat {
 	int64_t			 age;		/* seconds since mapped */
 	uint32_t		 requests;
 	uint32_t		 responses;
+};
+
+/* IMSG_CTL_NAT_BEHAVIOUR: what RFC 5780 discovery found. */
+enum ctl_natd_state {
+	CTL_NATD_IDLE = 0,	/* not run yet */
+	CTL_NATD_RUNNING,	/* tests in flight */
+	CTL_NATD_DONE,		/* mapping and filtering known */
+	CTL_NATD_UNSUPPORTED,	/* no server sends OTHER-ADDRESS */
+	CTL_NATD_FAILED		/* no answer to the first test */
+};
+enum ctl_natd_kind {
+	CTL_NATD_UNKNOWN = 0,
+	CTL_NATD_NONE,		/* no NAT (mapping), nothing filters */
+	CTL_NATD_EI,		/* endpoint-independent */
+	CTL_NATD_AD,		/* address-dependent */
+	CTL_NATD_APD		/* address- and port-dependent */
+};
+struct ctl_nat_behaviour {
+	char			 server_name[CLAWD_HOST_MAX];
+	struct sockaddr_storage	 server;
+	struct sockaddr_storage	 other;		/* OTHER-ADDRESS */
+	uint32_t		 state;		/* enum ctl_natd_state */
+	uint32_t		 mapping;	/* enum ctl_natd_kind */
+	uint32_t		 filtering;	/* enum ctl_natd_kind */
+	int32_t			 port_step;	/* 0 n/a, -1 random, N */
+	int64_t			 age;		/* seconds since, -1 never */
 };
 
 /* IMSG_CTL_PEER: one peer, as wg show would print it. */

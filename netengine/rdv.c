@@ -31,6 +31,7 @@
 #include "proc.h"
 #include "util.h"
 #include "stun.h"
+#include "natdisc.h"
 #include "turn.h"
 #include "wg.h"
 #include "netengine.h"
@@ -45,6 +46,8 @@
 #define RDV_FAST_MS		3000	/* probes every tick this long */
 #define RDV_SLOW_MS		500	/* then this often */
 #define RDV_RELAY_GRACE_MS	2000	/* a direct pair may still answer */
+#define RDV_UPGRADE_MS		60000	/* relayed: try direct this often */
+#define RDV_UPGRADE_LEN_MS	5000	/* for this long */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
@@ -81,6 +84,8 @@ struct rdv_peer {
 	uint64_t		 last_offer;
 	uint64_t		 last_request;
 	uint64_t		 move_at;	/* port rotated: meet anew */
+	uint64_t		 last_upgrade;	/* relayed: last direct try */
+	int			 upgrading;	/* probing only direct pairs */
 
 	struct rdv_cand		 remote[RDV_REMOTE_MAX];
 	size_t			 nremote;
@@ -294,7 +299,14 @@ rdv_nat(uint8_t *mapping, int16_t *delta)
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
 	size_t			 n, i;
 	int			 d;
+	uint8_t			 filtering;
 
+	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
+	if (natdisc_get(mapping, &filtering, &d) == 0 &&
+	    *mapping != RDV_NAT_UNKNOWN) {
+		*delta = d > 0 && d <= 64 ? d : 0;
+		return;
+	}
 	*mapping = RDV_NAT_UNKNOWN;
 	*delta = 0;
 	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
@@ -534,6 +546,7 @@ rdv_punch(struct rdv_peer *rp, uint64_t now, uint64_t len)
 	rp->path_relayed = 0;
 	rp->path_via = 0;
 	rp->committed = 0;
+	rp->upgrading = 0;
 	wp = wg_peer_by_id(rp->id);
 	rp->hs_before = wp != NULL ? wp->last_handshake : 0;
 }
@@ -557,14 +570,20 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 	    (struct sockaddr *)&rp->path)))) {
 		rp->state = RDV_UP;
 		rp->t_hs = now;
+		rp->upgrading = 0;
 		log_info("rdv: peer %s: connected, %s path to %s", wp->name,
 		    rdv_path(rp->id), log_sockaddr((struct sockaddr *)
 		    &rp->path));
 		return;
 	}
 	if (now - rp->punch_start > rp->punch_len) {
-		log_warnx("rdv: peer %u: no path after %llu probes", rp->id,
-		    (unsigned long long)rp->probes);
+		if (rp->upgrading)
+			log_debug("rdv: peer %u: still no direct path",
+			    rp->id);
+		else
+			log_warnx("rdv: peer %u: no path after %llu probes",
+			    rp->id, (unsigned long long)rp->probes);
+		rp->upgrading = 0;
 		/* The old path may still be fine (a rotation's attempt). */
 		if (wp != NULL && wp->last_recv != 0 &&
 		    now - wp->last_recv < RDV_QUIET_MS && rp->t_hs != 0)
@@ -588,6 +607,9 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 		return;
 	rp->punch_last = now;
 	for (i = 0; i < rp->nremote; i++) {
+		if (rp->upgrading && (rp->remote[i].via_relay ||
+		    rp->remote[i].type == RDV_CAND_RELAY))
+			continue;
 		rdv_probe_send(rp, &rp->remote[i].ss, PROBE_REQUEST, NULL,
 		    NULL, rp->remote[i].via_relay);
 		rp->probes++;
@@ -853,6 +875,31 @@ rdv_move(struct rdv_peer *rp, uint64_t now)
 		rdv_request(rp, now);
 }
 
+/*
+ * A relayed connection tries the direct pairs again every minute: a
+ * NAT may have changed, or the relay won a race it should have lost.
+ * The relayed path carries the tunnel meanwhile; a direct pair that
+ * answers replaces it.
+ */
+static void
+rdv_upgrade(struct rdv_peer *rp, uint64_t now)
+{
+	struct sockaddr_storage	 path = rp->path;
+	int			 via = rp->path_via;
+	uint32_t		 prio = rp->path_prio;
+
+	rp->last_upgrade = now;
+	rdv_punch(rp, now, RDV_UPGRADE_LEN_MS);
+	/* Keep the relayed path as the one in use until a better one. */
+	rp->path = path;
+	rp->path_via = via;
+	rp->path_relayed = 1;
+	rp->path_prio = prio;
+	rp->have_path = 1;
+	rp->committed = 1;
+	rp->upgrading = 1;
+}
+
 /* --- the clock ------------------------------------------------------- */
 
 static void
@@ -923,6 +970,10 @@ rdv_tick(int fd, short ev, void *arg)
 		case RDV_UP:
 			if (rp->move_at != 0 && now >= rp->move_at)
 				rdv_move(rp, now);
+			else if (rp->path_relayed &&
+			    now - rp->last_upgrade >= RDV_UPGRADE_MS &&
+			    now - rp->t_hs >= RDV_UPGRADE_MS)
+				rdv_upgrade(rp, now);
 			else
 				rdv_up_tick(rp, now);
 			break;
