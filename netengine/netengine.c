@@ -237,6 +237,11 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 static void
 netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
 {
+	/*
+	 * Only peers we let in reach us this way: what we send them goes
+	 * back the same way (a direct path chosen later unmarks them).
+	 */
+	netengine_relay_mark(peer, 1);
 	if (wg_is_message(pkt, len))
 		wg_input(pkt, len, peer);
 	else if (probe_is_message(pkt, len))

@@ -333,9 +333,13 @@ rdv_nat(uint8_t *mapping, int16_t *delta)
 	}
 }
 
-/* Host addresses, then what the STUN servers saw. */
+/*
+ * Host addresses, then what the STUN servers saw, then our relay if
+ * we have one and the other side offered none: one relay per
+ * connection, so that both sides agree on which one carries it.
+ */
 static void
-rdv_gather(struct rdv_msg *msg)
+rdv_gather(struct rdv_msg *msg, int relay)
 {
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX], ss;
 	size_t			 i, n;
@@ -352,10 +356,21 @@ rdv_gather(struct rdv_msg *msg)
 		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
 		    RDV_CAND_SRFLX, &m[i]);
 	/* Our relay, allocated before it is needed: the last resort. */
-	if (turn_relayed(&ss) == 0)
+	if (relay && turn_relayed(&ss) == 0)
 		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
 		    RDV_CAND_RELAY, &ss);
 	rdv_nat(&msg->mapping, &msg->delta);
+}
+
+static int
+rdv_has_relay(const struct rdv_msg *msg)
+{
+	size_t	 i;
+
+	for (i = 0; i < msg->ncand; i++)
+		if (msg->cand[i].type == RDV_CAND_RELAY)
+			return 1;
+	return 0;
 }
 
 /* The other side's candidates, and guesses past a sequential NAT. */
@@ -435,7 +450,7 @@ rdv_offer(struct rdv_peer *rp, uint64_t now)
 	arc4random_buf(msg.conn, sizeof(msg.conn));
 	msg.ts = time(NULL);
 	msg.expiry = msg.ts + RDV_LIFETIME;
-	rdv_gather(&msg);
+	rdv_gather(&msg, 1);
 	if (msg.ncand == 0) {
 		log_debug("rdv: peer %u: no candidates yet", rp->id);
 		rp->last_offer = now;
@@ -564,7 +579,8 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 	 * when a session was already running (a move after a port
 	 * rotation), when it carries packets on the new path.
 	 */
-	if (rp->have_path && wp != NULL && (wp->last_handshake >
+	if (rp->have_path && wp != NULL && !(rp->upgrading &&
+	    rp->path_relayed) && (wp->last_handshake >
 	    rp->hs_before || (rp->committed && wp->last_recv > rp->t_commit &&
 	    sa_equal((struct sockaddr *)&wp->endpoint,
 	    (struct sockaddr *)&rp->path)))) {
@@ -814,7 +830,7 @@ rdv_input(struct imsg *imsg)
 		resp.ts = now;
 		resp.expiry = msg.expiry;
 		memcpy(resp.token, hdr.hash, sizeof(resp.token));
-		rdv_gather(&resp);
+		rdv_gather(&resp, !rdv_has_relay(&msg));
 		if (rdv_seal(rp, &resp) == -1) {
 			log_warnx("rdv: cannot seal a response");
 			return;
