@@ -147,22 +147,6 @@ json_nat(const struct ctl_nat *n)
 		errx(1, "json_array_append");
 }
 
-static const char *
-natd_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case CTL_NATD_NONE:
-		return "none";
-	case CTL_NATD_EI:
-		return "endpoint-independent";
-	case CTL_NATD_AD:
-		return "address-dependent";
-	case CTL_NATD_APD:
-		return "address-and-port-dependent";
-	default:
-		return "unknown";
-	}
-}
 
 static const char *
 natd_state_name(uint32_t state)

@@ -118,22 +118,6 @@ text_nat(const struct ctl_nat *n)
 	    rtt, age);
 }
 
-static const char *
-natd_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case CTL_NATD_NONE:
-		return "none";
-	case CTL_NATD_EI:
-		return "endpoint-independent";
-	case CTL_NATD_AD:
-		return "address-dependent";
-	case CTL_NATD_APD:
-		return "address-and-port-dependent";
-	default:
-		return "unknown";
-	}
-}
 
 /* After the servers, one line: what RFC 5780 discovery made of it. */
 static void

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clawd_imsg.h"
 #include "util.h"
 
 const char *
@@ -83,4 +84,45 @@ sa_equal(const struct sockaddr *a, const struct sockaddr *b)
 		    sizeof(a6->sin6_addr)) == 0;
 	}
 	return 0;
+}
+
+/* The port of an IPv4 or IPv6 address, host order; 0 for others. */
+uint16_t
+sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+void
+sa_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/*
+ * An RFC 5780 behaviour (enum ctl_natd_kind), as netengine logs it and
+ * clawctl prints it.
+ */
+const char *
+natd_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case CTL_NATD_NONE:
+		return "none";
+	case CTL_NATD_EI:
+		return "endpoint-independent";
+	case CTL_NATD_AD:
+		return "address-dependent";
+	case CTL_NATD_APD:
+		return "address-and-port-dependent";
+	default:
+		return "unknown";
+	}
 }

@@ -145,15 +145,6 @@ schedule(struct event *ev, uint32_t ms)
 	evtimer_add(ev, &tv);
 }
 
-static uint16_t
-ss_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	return 0;
-}
 
 static void
 ss_set_port(struct sockaddr_storage *ss, uint16_t port)
@@ -185,7 +176,7 @@ ip_port(struct sockaddr_storage *out, const struct sockaddr_storage *ip,
     const struct sockaddr_storage *port)
 {
 	*out = *ip;
-	ss_set_port(out, ss_port(port));
+	ss_set_port(out, sa_port(port));
 }
 
 static int
@@ -199,22 +190,6 @@ tid_equal(const uint8_t *a, const uint8_t *b)
 	return d == 0;
 }
 
-static const char *
-kind_name(uint32_t k)
-{
-	switch (k) {
-	case CTL_NATD_NONE:
-		return "none";
-	case CTL_NATD_EI:
-		return "endpoint-independent";
-	case CTL_NATD_AD:
-		return "address-dependent";
-	case CTL_NATD_APD:
-		return "address-and-port-dependent";
-	default:
-		return "unknown";
-	}
-}
 
 /* A new socket is a new mapping: run again once it is known. */
 void
@@ -405,7 +380,7 @@ publish(uint32_t state, uint32_t mapping, uint32_t filtering, int32_t step)
 	    nd.f3, nd.ambiguous, nd.rtt_ms);
 	if (state == CTL_NATD_DONE)
 		log_info("natdisc %s: mapping %s, filtering %s%s", nd.res_name,
-		    kind_name(mapping), kind_name(filtering),
+		    natd_kind_name(mapping), natd_kind_name(filtering),
 		    step > 0 ? ", sequential ports" :
 		    step < 0 ? ", random ports" : "");
 	else
@@ -433,7 +408,7 @@ run_next_server(void)
 static int
 port_diff(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	return (int16_t)(uint16_t)(ss_port(b) - ss_port(a));
+	return (int16_t)(uint16_t)(sa_port(b) - sa_port(a));
 }
 
 /*
@@ -529,7 +504,7 @@ t1_result(const struct stun_msg *m, const struct sockaddr *local)
 	memset(&nd.local, 0, sizeof(nd.local));
 	if (local != NULL && sa_len(local) != 0) {
 		memcpy(&nd.local, local, sa_len(local));
-		if (ss_port(&nd.local) == 0)
+		if (sa_port(&nd.local) == 0)
 			ss_set_port(&nd.local, nd.port);
 		if (sa_equal((struct sockaddr *)&nd.local,
 		    (struct sockaddr *)&nd.map[0]))
@@ -539,8 +514,8 @@ t1_result(const struct stun_msg *m, const struct sockaddr *local)
 	if (!(m->have & STUN_HAVE_OTHER) ||
 	    m->other.ss_family != s->ss.ss_family ||
 	    same_ip(&m->other, &s->ss) ||
-	    ss_port(&m->other) == ss_port(&s->ss) ||
-	    ss_port(&m->other) == 0) {
+	    sa_port(&m->other) == sa_port(&s->ss) ||
+	    sa_port(&m->other) == 0) {
 		log_debug("natdisc %s: no usable OTHER-ADDRESS", s->name);
 		nd.saw_unsupported = 1;
 		run_next_server();

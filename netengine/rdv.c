@@ -268,24 +268,7 @@ rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
 	return rdv_cand_add_via(c, n, max, type, ss, 0);
 }
 
-static void
-rdv_set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
 
-static uint16_t
-rdv_get_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	return 0;
-}
 
 /*
  * Our NAT's mapping behaviour from what the STUN servers saw of our one
@@ -312,7 +295,7 @@ rdv_nat(uint8_t *mapping, int16_t *delta)
 	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
 		return;
 	for (i = 0; i < r.nhosts; i++) {
-		rdv_set_port(&r.hosts[i], r.port);
+		sa_set_port(&r.hosts[i], r.port);
 		if (sa_equal((struct sockaddr *)&r.hosts[i],
 		    (struct sockaddr *)&m[0])) {
 			*mapping = RDV_NAT_NONE;
@@ -327,7 +310,7 @@ rdv_nat(uint8_t *mapping, int16_t *delta)
 		    (struct sockaddr *)&m[0]))
 			*mapping = RDV_NAT_EDM;
 	if (*mapping == RDV_NAT_EDM) {
-		d = (int)rdv_get_port(&m[1]) - (int)rdv_get_port(&m[0]);
+		d = (int)sa_port(&m[1]) - (int)sa_port(&m[0]);
 		if (d >= -64 && d <= 64)
 			*delta = d;
 	}
@@ -347,7 +330,7 @@ rdv_gather(struct rdv_msg *msg, int relay)
 	msg->ncand = 0;
 	for (i = 0; i < r.nhosts; i++) {
 		ss = r.hosts[i];
-		rdv_set_port(&ss, r.port);
+		sa_set_port(&ss, r.port);
 		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
 		    RDV_CAND_HOST, &ss);
 	}
@@ -397,10 +380,10 @@ rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg)
 			continue;
 		for (k = 1; k <= RDV_PREDICT; k++) {
 			ss = msg->cand[i].ss;
-			port = rdv_get_port(&ss) + k * msg->delta;
+			port = sa_port(&ss) + k * msg->delta;
 			if (port <= 0 || port > 65535)
 				continue;
-			rdv_set_port(&ss, port);
+			sa_set_port(&ss, port);
 			rdv_cand_add(rp->remote, &rp->nremote,
 			    RDV_REMOTE_MAX, RDV_CAND_PREDICTED, &ss);
 		}
