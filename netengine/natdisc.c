@@ -72,7 +72,7 @@ enum natdisc_phase {
  * would be a stricter filter than the NAT has.
  */
 static const uint32_t	 wait_plain[] = { 250, 500, 1000, 1250 };
-static const uint32_t	 wait_change[] = { 200, 400, 600 };
+static const uint32_t	 wait_change[] = { 300, 600, 1200 };
 #define CHANGE_RTT_MUL	3
 
 #define NMAP	4

@@ -47,7 +47,7 @@
 #define STUN_REFRESH_JITTER_MS	4000	/* so 16 to 20 s */
 #define STUN_RETRY_MS		30000	/* after a timeout or an error */
 #define STUN_RETRY_JITTER_MS	5000
-#define STUN_HOLD_MS		3000	/* servers wait for natdisc */
+#define STUN_HOLD_MS		4000	/* servers wait for natdisc */
 
 struct stun_server {
 	char			 name[CLAWD_HOST_MAX];
