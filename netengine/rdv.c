@@ -45,7 +45,7 @@
 #define RDV_REPROBE_MS		15000	/* after a quiet connection */
 #define RDV_FAST_MS		3000	/* probes every tick this long */
 #define RDV_SLOW_MS		500	/* then this often */
-#define RDV_RELAY_GRACE_MS	2000	/* a direct pair may still answer */
+#define RDV_RELAY_GRACE_MS	1000	/* a direct pair may still answer */
 #define RDV_UPGRADE_MS		60000	/* relayed: try direct this often */
 #define RDV_UPGRADE_LEN_MS	5000	/* for this long */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
@@ -702,7 +702,7 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 	    type == RDV_CAND_SRFLX ? "server-reflexive" :
 	    type == RDV_CAND_PREDICTED ? "predicted" :
 	    type == RDV_CAND_RELAY ? "relayed" : "peer-reflexive");
-	/* A direct path at once; a relayed one after the grace time. */
+	/* A direct path at once; a relayed one after a second. */
 	if (!rp->path_relayed || rp->committed)
 		rdv_commit(rp, wp);
 }
@@ -875,8 +875,9 @@ rdv_move(struct rdv_peer *rp, uint64_t now)
 }
 
 /*
- * A relayed connection tries the direct pairs again every minute: a
- * NAT may have changed, or the relay won a race it should have lost.
+ * A relayed connection tries the direct pairs at once when it is up
+ * (the relay may just have been faster), then every minute: a NAT may
+ * have changed.
  * The relayed path carries the tunnel meanwhile; a direct pair that
  * answers replaces it.
  */
@@ -970,8 +971,8 @@ rdv_tick(int fd, short ev, void *arg)
 			if (rp->move_at != 0 && now >= rp->move_at)
 				rdv_move(rp, now);
 			else if (rp->path_relayed &&
-			    now - rp->last_upgrade >= RDV_UPGRADE_MS &&
-			    now - rp->t_hs >= RDV_UPGRADE_MS)
+			    (rp->last_upgrade < rp->t_hs ||
+			    now - rp->last_upgrade >= RDV_UPGRADE_MS))
 				rdv_upgrade(rp, now);
 			else
 				rdv_up_tick(rp, now);

@@ -25,10 +25,9 @@ rdv_pair()
 		lab_fail "$1 to $2: no tunnel within 60 s"
 	fi
 	for n in 1 2; do
-		p=$(lab_ctl_at "host$n" -j show peers | python3 -c '
-import json, sys
-p = json.load(sys.stdin)["peers"][0]
-print(p.get("path", "-"))') || p=error
+		# A relayed start moves to a direct path when one answers.
+		rdv_until 15 rdv_path_is "host$n" "$3"
+		p=$(rdv_path "host$n")
 		if [ "$p" = "$3" ]; then
 			lab_ok "$1 to $2: host$n: path $p"
 		else

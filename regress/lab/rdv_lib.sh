@@ -235,3 +235,17 @@ rdv_xfer_wait()
 	RDV_XFER="sender $rc '$sent', receiver '$got'"
 	return 1
 }
+
+# The path kind clawctl shows for the (only) peer of host N.
+rdv_path()
+{
+	lab_ctl_at "$1" -j show peers 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["peers"][0].get("path", "-"))' 2>/dev/null ||
+	    echo error
+}
+
+rdv_path_is()
+{
+	[ "$(rdv_path "$1")" = "$2" ]
+}

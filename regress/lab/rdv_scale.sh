@@ -9,7 +9,9 @@
 # server makes while idle with every client connected (sc polling only:
 # not proportional to N).
 #
-#	rdv_scale.sh [N]		the scale test (default 100)
+#	rdv_scale.sh [N]		the scale test (default 100; under
+#					make check, which sets top_builddir,
+#					RDV_SCALE_N or 10)
 #	rdv_scale.sh -c [M [R]]		ahead-of-time against on-demand:
 #					M configured clients (20), only R
 #					of them running (5)
@@ -487,7 +489,11 @@ if [ "${1:-}" = -c ]; then
 	sc_compare_one "${2:-20}" "${3:-5}" ""
 	sc_compare_one "${2:-20}" "${3:-5}" " on-demand"
 else
-	n=${1:-100}
+	if [ -n "${top_builddir:-}" ]; then
+		n=${1:-${RDV_SCALE_N:-10}}
+	else
+		n=${1:-${RDV_SCALE_N:-100}}
+	fi
 	case $n in
 	''|*[!0-9]*|0)	lab_die "usage: rdv_scale.sh [N] | -c [M [R]]" ;;
 	esac
