@@ -989,9 +989,12 @@ rdv_path(uint32_t id)
 	struct rdv_peer	*rp;
 	size_t		 i;
 
+	/* The path in use: also while a better one is sought. */
 	if ((rp = rdv_peer(id)) == NULL || !rp->have_path ||
-	    rp->state != RDV_UP)
+	    !rp->committed)
 		return NULL;
+	if (rp->state != RDV_UP && rp->t_hs == 0)
+		return NULL;	/* the first one, not up yet */
 	if (rp->path_relayed)
 		return "relayed";
 	for (i = 0; i < rp->nremote; i++)

@@ -204,6 +204,12 @@ rdvm_pair()
 	else
 		conn=no
 	fi
+	# A relayed start moves to a direct pair when one answers: give
+	# it the few seconds that takes before reading the path.
+	if [ "$conn" = yes ] && [ "$ex" = direct ]; then
+		rdv_until 10 rdv_path_is host1 direct
+		rdv_until 5 rdv_path_is host2 direct
+	fi
 	p1=$(rdvm_ctl_field 1 peers path)
 	p2=$(rdvm_ctl_field 2 peers path)
 	m1=$(rdvm_ctl_field 1 drop requests)
