@@ -151,14 +151,14 @@ netengine_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
 	size_t			 i;
 	int			 ret = 0, fd;
 
-	if (sock < 0 || sock >= NE_SOCKS || socks[sock].fd == -1)
-		sock = NE_SOCK_CUR;
-	fd = socks[sock].fd;
+	fd = sock >= 0 && sock < NE_SOCKS && socks[sock].fd != -1 ?
+	    socks[sock].fd : socks[NE_SOCK_CUR].fd;
 	if (fd == -1 || to->sa_family != AF_INET) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if (nrelayed > 0 && netengine_is_relayed(to)) {
+	if (sock != NE_SOCK_DIRECT && nrelayed > 0 &&
+	    netengine_is_relayed(to)) {
 		for (i = 0; i < n; i++)
 			if (turn_send(to, iov[i].iov_base, iov[i].iov_len) ==
 			    -1)
@@ -237,11 +237,6 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 static void
 netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
 {
-	/*
-	 * Only peers we let in reach us this way: what we send them goes
-	 * back the same way (a direct path chosen later unmarks them).
-	 */
-	netengine_relay_mark(peer, 1);
 	if (wg_is_message(pkt, len))
 		wg_input(pkt, len, peer);
 	else if (probe_is_message(pkt, len))

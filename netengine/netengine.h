@@ -18,6 +18,7 @@ void	netengine_main(const struct passwd *);
 #define NE_SOCKS	2
 #define NE_SOCK_CUR	0	/* the socket now */
 #define NE_SOCK_PREV	1	/* the one before a rotation */
+#define NE_SOCK_DIRECT	(-1)	/* the current one, never via the relay */
 extern int	netengine_rx_sock;
 
 int	netengine_send(const struct sockaddr *, const void *, size_t);

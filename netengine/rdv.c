@@ -523,9 +523,10 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 		memcpy(&p.seen, seen, sa_len(seen));
 	if (probe_build(pkt, &p, rp->key) == -1)
 		return;
+	/* A direct probe goes direct, even to an address we relay to. */
 	if ((via ? turn_send((const struct sockaddr *)to, pkt, sizeof(pkt)) :
-	    netengine_send((const struct sockaddr *)to, pkt, sizeof(pkt))) ==
-	    0)
+	    netengine_send_on(NE_SOCK_DIRECT, (const struct sockaddr *)to,
+	    pkt, sizeof(pkt))) == 0)
 		r.probes_out++;
 }
 
