@@ -52,7 +52,7 @@
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
 #define RDV_HOSTS_MAX		16
-#define RDV_PREDICT		4	/* ports guessed past a mapping */
+#define RDV_PREDICT		12	/* ports guessed past a mapping */
 #define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
 
 enum rdv_state {
@@ -127,6 +127,7 @@ static struct {
 
 static void	rdv_tick(int, short, void *);
 static void	rdv_commit(struct rdv_peer *, struct wg_peer *);
+static void	rdv_upgrade(struct rdv_peer *, uint64_t);
 
 void
 rdv_init(void)
@@ -568,12 +569,15 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 	    rp->hs_before || (rp->committed && wp->last_recv > rp->t_commit &&
 	    sa_equal((struct sockaddr *)&wp->endpoint,
 	    (struct sockaddr *)&rp->path)))) {
+		/* The peer may have been quicker than our grace time. */
+		if (!rp->committed)
+			rdv_commit(rp, wp);
 		rp->state = RDV_UP;
 		rp->t_hs = now;
 		rp->upgrading = 0;
 		log_info("rdv: peer %s: connected, %s path to %s", wp->name,
-		    rdv_path(rp->id), log_sockaddr((struct sockaddr *)
-		    &rp->path));
+		    rp->path_relayed ? "relayed" : "direct",
+		    log_sockaddr((struct sockaddr *)&rp->path));
 		return;
 	}
 	if (now - rp->punch_start > rp->punch_len) {
@@ -671,9 +675,16 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 		rdv_probe_send(rp, &ss, PROBE_RESPONSE, p.txid, from,
 		    relayed);
 		/* Peer-reflexive: a new way back, probe it too. */
-		if (rp->state == RDV_PUNCHING && !rp->committed)
+		if (rp->state == RDV_PUNCHING && (!rp->committed ||
+		    rp->upgrading))
 			rdv_cand_add_via(rp->remote, &rp->nremote,
 			    RDV_REMOTE_MAX, RDV_CAND_PRFLX, &ss, relayed);
+		/* The peer found a direct way to us: look for ours. */
+		if (!relayed && rp->state == RDV_UP && rp->path_relayed) {
+			rdv_cand_add_via(rp->remote, &rp->nremote,
+			    RDV_REMOTE_MAX, RDV_CAND_PRFLX, &ss, 0);
+			rdv_upgrade(rp, wg_now_ms());
+		}
 		return;
 	}
 	if (rp->state != RDV_PUNCHING)
