@@ -58,15 +58,24 @@ logit(int pri, const char *fmt, ...)
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 line[1024];
-	int	 saved_errno = errno;
+	char		 line[1024], stamp[24] = "";
+	struct timespec	 ts;
+	struct tm	 tm;
+	int		 saved_errno = errno;
 
 	if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
 		line[0] = '\0';
+	/* Verbose in the foreground: when, to the millisecond. */
+	if (debug && verbose > 0 && clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
+	    localtime_r(&ts.tv_sec, &tm) != NULL) {
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp),
+		    ".%03ld ", ts.tv_nsec / 1000000);
+	}
 	if (debug && procname[0] == '\0')
-		fprintf(stderr, "%s\n", line);
+		fprintf(stderr, "%s%s\n", stamp, line);
 	else if (debug)
-		fprintf(stderr, "%s: %s\n", procname, line);
+		fprintf(stderr, "%s%s: %s\n", stamp, procname, line);
 	else
 		syslog(pri, "%s: %s", procname, line);
 	errno = saved_errno;

@@ -98,7 +98,7 @@ netengine_send_on(int sock, const struct sockaddr *to, const void *buf,
 static struct sockaddr_storage	 relayed[NE_RELAYED_MAX];
 static size_t			 nrelayed, relayed_next;
 
-static int
+int
 netengine_is_relayed(const struct sockaddr *sa)
 {
 	size_t	 i;
@@ -237,9 +237,15 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 static void
 netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
 {
-	if (wg_is_message(pkt, len))
+	/*
+	 * WireGuard answers where a packet came from: through the relay
+	 * for what came through it (until one comes directly again).
+	 * Probes say themselves which way they go (rdv.c).
+	 */
+	if (wg_is_message(pkt, len)) {
+		netengine_relay_mark(peer, 1);
 		wg_input(pkt, len, peer);
-	else if (probe_is_message(pkt, len))
+	} else if (probe_is_message(pkt, len))
 		rdv_probe_input(pkt, len, peer, 1);
 	else
 		udp.dropped++;
@@ -253,8 +259,11 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 	if (turn_is_from_server(from) &&
 	    turn_input(pkt, len, from, netengine_relayed))
 		return;
-	if (wg_is_message(pkt, len))
+	if (wg_is_message(pkt, len)) {
+		if (nrelayed > 0)
+			netengine_relay_mark(from, 0);
 		wg_input(pkt, len, from);
+	}
 	else if (stun_is_message(pkt, len))
 		stun_input(pkt, len, from, local);
 	else if (probe_is_message(pkt, len))

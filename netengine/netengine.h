@@ -26,6 +26,7 @@ int	netengine_send_on(int, const struct sockaddr *, const void *, size_t);
 int	netengine_sendv_on(int, const struct sockaddr *, struct iovec *,
 	    size_t, size_t);
 void	netengine_relay_mark(const struct sockaddr *, int);
+int	netengine_is_relayed(const struct sockaddr *);
 int	netengine_sendv(const struct sockaddr *, struct iovec *, size_t,
 	    size_t);
 

@@ -48,6 +48,7 @@
 #define RDV_RELAY_GRACE_MS	1000	/* a direct pair may still answer */
 #define RDV_UPGRADE_MS		60000	/* relayed: try direct this often */
 #define RDV_UPGRADE_LEN_MS	5000	/* for this long */
+#define RDV_NATWAIT_MS		6000	/* for discovery, after a new socket */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
@@ -84,6 +85,9 @@ struct rdv_peer {
 	uint64_t		 last_offer;
 	uint64_t		 last_request;
 	uint64_t		 move_at;	/* port rotated: meet anew */
+	struct rdv_msg		 offer;		/* answering: the offer */
+	char			 offer_name[DROP_NAME_MAX];
+	int			 have_deferred;	/* not answered yet */
 	uint64_t		 last_upgrade;	/* relayed: last direct try */
 	int			 upgrading;	/* probing only direct pairs */
 
@@ -113,6 +117,7 @@ static struct {
 	size_t			 nhosts, nhosts_next;
 	struct sockaddr_storage	 hosts_next[RDV_HOSTS_MAX];
 	uint16_t		 port;
+	uint64_t		 port_at;	/* when the socket came */
 	int			 drop_ready;
 	struct {
 		uint8_t		 id[RDV_ID_LEN];
@@ -128,6 +133,9 @@ static struct {
 static void	rdv_tick(int, short, void *);
 static void	rdv_commit(struct rdv_peer *, struct wg_peer *);
 static void	rdv_upgrade(struct rdv_peer *, uint64_t);
+static void	rdv_answer(struct rdv_peer *, uint64_t);
+static void	rdv_adopt(struct rdv_peer *, struct wg_peer *);
+static void	rdv_nat(uint8_t *, int16_t *);
 
 void
 rdv_init(void)
@@ -145,6 +153,28 @@ void
 rdv_port(uint16_t port)
 {
 	r.port = port;
+	r.port_at = wg_now_ms();
+}
+
+/*
+ * Is what we know of our NAT good enough to tell a peer?  Port
+ * prediction needs the NAT's behaviour, which discovery learns in a few
+ * seconds after a new socket; wait for it, but not for ever (servers
+ * without RFC 5780, none configured).
+ */
+static int
+rdv_nat_known(uint64_t now)
+{
+	uint8_t	 m, f;
+	int16_t	 d;
+	int	 step;
+
+	if (natdisc_get(&m, &f, &step) == 0 ||
+	    now - r.port_at >= RDV_NATWAIT_MS)
+		return 1;
+	/* One mapping for two servers needs no guessing: go ahead. */
+	rdv_nat(&m, &d);
+	return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
 }
 
 static struct rdv_peer *
@@ -569,9 +599,12 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 	    rp->hs_before || (rp->committed && wp->last_recv > rp->t_commit &&
 	    sa_equal((struct sockaddr *)&wp->endpoint,
 	    (struct sockaddr *)&rp->path)))) {
-		/* The peer may have been quicker than our grace time. */
+		/*
+		 * The peer's handshake beat our grace time: the path is the
+		 * one WireGuard already uses, whatever we would have chosen.
+		 */
 		if (!rp->committed)
-			rdv_commit(rp, wp);
+			rdv_adopt(rp, wp);
 		rp->state = RDV_UP;
 		rp->t_hs = now;
 		rp->upgrading = 0;
@@ -618,6 +651,25 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 		    NULL, rp->remote[i].via_relay);
 		rp->probes++;
 	}
+}
+
+/* The peer chose for us: take the endpoint its handshake came from. */
+static void
+rdv_adopt(struct rdv_peer *rp, struct wg_peer *wp)
+{
+	size_t	 i;
+
+	rp->committed = 1;
+	rp->t_commit = wg_now_ms();
+	rp->path = wp->endpoint;
+	/* Through our relay, or to the peer's, or direct. */
+	rp->path_via = netengine_is_relayed((struct sockaddr *)&rp->path);
+	rp->path_relayed = rp->path_via;
+	for (i = 0; i < rp->nremote; i++)
+		if (rp->remote[i].type == RDV_CAND_RELAY &&
+		    sa_equal((struct sockaddr *)&rp->remote[i].ss,
+		    (struct sockaddr *)&rp->path))
+			rp->path_relayed = 1;
 }
 
 /* The path is chosen: WireGuard uses it, the answering side starts. */
@@ -756,7 +808,7 @@ rdv_input(struct imsg *imsg)
 {
 	struct imsg_rdv_in	 hdr;
 	struct rdv_peer		*rp;
-	struct rdv_msg		 msg, resp;
+	struct rdv_msg		 msg;
 	struct ibuf		 b;
 	uint8_t			 body[RDV_MSG_MAX];
 	size_t			 len;
@@ -818,24 +870,15 @@ rdv_input(struct imsg *imsg)
 		memcpy(rp->hash, hdr.hash, sizeof(rp->hash));
 		rp->have_key = 1;
 		rp->expiry = msg.expiry;
-		rdv_remote_set(rp, &msg);
-		memset(&resp, 0, sizeof(resp));
-		resp.kind = RDV_KIND_RESPONSE;
-		memcpy(resp.conn, msg.conn, sizeof(resp.conn));
-		resp.ts = now;
-		resp.expiry = msg.expiry;
-		memcpy(resp.token, hdr.hash, sizeof(resp.token));
-		rdv_gather(&resp, !rdv_has_relay(&msg));
-		if (rdv_seal(rp, &resp) == -1) {
-			log_warnx("rdv: cannot seal a response");
-			return;
-		}
-		r.responses_out++;
+		rp->offer = msg;
+		strlcpy(rp->offer_name, hdr.name, sizeof(rp->offer_name));
 		rp->t_begin = mnow;
 		rp->t_msg = mnow;
-		rdv_punch(rp, mnow, RDV_PUNCH_MS);
-		log_info("rdv: peer %u: answered offer %s with %zu "
-		    "candidates", rp->id, hdr.name, resp.ncand);
+		rp->state = RDV_IDLE;
+		/* Our NAT's behaviour first (a few seconds after start). */
+		rp->have_deferred = 1;
+		if (rdv_nat_known(mnow))
+			rdv_answer(rp, mnow);
 		return;
 	}
 	/* A response to our offer: its token is our file's hash. */
@@ -912,6 +955,31 @@ rdv_upgrade(struct rdv_peer *rp, uint64_t now)
 	rp->upgrading = 1;
 }
 
+/* The answer to the offer in hand: our candidates, then punching. */
+static void
+rdv_answer(struct rdv_peer *rp, uint64_t now)
+{
+	struct rdv_msg	 resp;
+
+	rp->have_deferred = 0;
+	rdv_remote_set(rp, &rp->offer);
+	memset(&resp, 0, sizeof(resp));
+	resp.kind = RDV_KIND_RESPONSE;
+	memcpy(resp.conn, rp->offer.conn, sizeof(resp.conn));
+	resp.ts = time(NULL);
+	resp.expiry = rp->offer.expiry;
+	memcpy(resp.token, rp->hash, sizeof(resp.token));
+	rdv_gather(&resp, !rdv_has_relay(&rp->offer));
+	if (rdv_seal(rp, &resp) == -1) {
+		log_warnx("rdv: cannot seal a response");
+		return;
+	}
+	r.responses_out++;
+	rdv_punch(rp, now, RDV_PUNCH_MS);
+	log_info("rdv: peer %u: answered offer %s with %zu candidates",
+	    rp->id, rp->offer_name, resp.ncand);
+}
+
 /* --- the clock ------------------------------------------------------- */
 
 static void
@@ -957,9 +1025,11 @@ rdv_tick(int fd, short ev, void *arg)
 				break;
 			/* Ahead of time, or when the peer asks for it. */
 			if (rp->role == PEER_ROLE_OFFER && !rp->on_demand &&
-			    (rp->last_offer == 0 ||
+			    rdv_nat_known(now) && (rp->last_offer == 0 ||
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS))
 				rdv_offer(rp, now);
+			if (rp->have_deferred && rdv_nat_known(now))
+				rdv_answer(rp, now);
 			if (rp->role == PEER_ROLE_ANSWER && rp->on_demand &&
 			    (rp->last_request == 0 ||
 			    now - rp->last_request >= RDV_REQUEST_GAP_MS))
