@@ -18,34 +18,38 @@
 #
 # Environment: RDV_SCALE_DEADLINE (300 s), RDV_SCALE_IDLE (120 s, the
 # idle window), RDV_SCALE_WINDOW (300 s, the comparison's window),
+# RDV_SCALE_MODES (the comparison's modes, "aot ondemand"),
 # RDV_SCALE_BATCH (clients started at once, 10), RDV_SCALE_RATE (the
 # emulator's rate limit, 20/s), RDV_SCALE_BOUND (MEGA requests per
-# connection, emulator total, 60), RDV_SCALE_IDLE_BOUND (server requests
-# in the idle window, 30).
+# connection, emulator total, 120), RDV_SCALE_SETTLE (30 s between the
+# last connection and the idle window, for the queues to drain),
+# RDV_SCALE_IDLE_BOUND (server requests in the idle window, 30).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/rdv_lib.sh" || exit 99
 
 SC_DEADLINE=${RDV_SCALE_DEADLINE:-300}
 SC_IDLE=${RDV_SCALE_IDLE:-120}
+SC_SETTLE=${RDV_SCALE_SETTLE:-30}
 SC_WINDOW=${RDV_SCALE_WINDOW:-300}
 SC_BATCH=${RDV_SCALE_BATCH:-10}
 SC_RATE=${RDV_SCALE_RATE:-20}
-SC_BOUND=${RDV_SCALE_BOUND:-60}
+SC_BOUND=${RDV_SCALE_BOUND:-120}
 SC_IDLE_BOUND=${RDV_SCALE_IDLE_BOUND:-30}
 SC_EMU=http://127.0.0.1:8081
 declare -A SC_PID SC_START SC_UP
-SC_SERVER=
 
 # Client I's addresses: LAN 198.18.(2 + (I-1)/200).(10 + (I-1)%200),
 # tunnel 100.64.(1 + (I-1)/250).(1 + (I-1)%250).
 sc_lanip()
 {
-	printf '198.18.%d.%d' $(( 2 + ($1 - 1) / 200 )) $(( 10 + ($1 - 1) % 200 ))
+	printf '198.18.%d.%d' $(( 2 + ($1 - 1) / 200 )) \
+	    $(( 10 + ($1 - 1) % 200 ))
 }
 
 sc_tunip()
 {
-	printf '100.64.%d.%d' $(( 1 + ($1 - 1) / 250 )) $(( 1 + ($1 - 1) % 250 ))
+	printf '100.64.%d.%d' $(( 1 + ($1 - 1) / 250 )) \
+	    $(( 1 + ($1 - 1) % 250 ))
 }
 
 # Many clawds: TERM to all at once, then KILL what is left, so the
@@ -234,14 +238,16 @@ sc_sub()
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'
 }
 
-# One pass over the clients not yet up: ping the server in parallel,
-# record the time of the first answer.
+# One pass over the started clients not yet up: ping the server in
+# parallel, record the time of the first answer (so a time to connect
+# is known to within the 1 s ping timeout and the pause between passes).
 sc_ping_pass()
 {
-	local i pids=() ns
+	local pids=() ns
 
 	for ns in "$@"; do
-		[ -n "${SC_UP[$ns]:-}" ] && continue
+		[ -n "${SC_UP[$ns]:-}" ] || [ -z "${SC_PID[$ns]:-}" ] &&
+		    continue
 		( rdv_ping "$ns" "$RDV_TA" && sc_now >"$LAB_TMP/up-$ns" ) &
 		pids+=($!)
 	done
@@ -344,7 +350,6 @@ sc_scale()
 	sc_world "$n"
 	sc_confs "$n" " on-demand"
 	sc_spawn host1 -v
-	SC_SERVER=${SC_PID[host1]}
 	sc_wait_server_ready
 	rss0=$(sc_rss host1)
 	lab_log "server ready, $rss0 kB; starting $n clients"
@@ -390,7 +395,9 @@ sc_scale()
 		    "above $SC_BOUND"
 	fi
 
-	# Idle: every client connected, the server should only poll sc.
+	# Idle: every client connected, the server should only poll sc
+	# (after the retries and sweeps of the connection phase).
+	sleep "$SC_SETTLE"
 	r0=$(sc_requests host1)
 	e0=$(sc_emu_total)
 	lab_log "idle for ${SC_IDLE}s"
@@ -429,14 +436,12 @@ sc_scale()
 # requests in the first SC_WINDOW seconds after the R are up.
 sc_compare_one()
 {
-	local m=$1 r=$2 mode=$3 clients=() i r0 r1 e0 e1 up t0 rs0
+	local m=$1 r=$2 mode=$3 clients=() i r0 r1 e0 e1 up rs0
 
 	for i in $(seq "$r"); do clients+=("c$i"); done
 	sc_world "$m"
 	sc_confs "$m" "$mode"
-	t0=$(sc_now)
 	sc_spawn host1 -v
-	SC_SERVER=${SC_PID[host1]}
 	sc_wait_server_ready
 	sc_start_clients "${clients[@]}"
 	up=$(sc_count_up "${clients[@]}")
@@ -486,8 +491,14 @@ lab_require_tools jq curl
 trap sc_cleanup EXIT
 ulimit -n 65536 2>/dev/null
 if [ "${1:-}" = -c ]; then
-	sc_compare_one "${2:-20}" "${3:-5}" ""
-	sc_compare_one "${2:-20}" "${3:-5}" " on-demand"
+	for mode in ${RDV_SCALE_MODES:-aot ondemand}; do
+		case $mode in
+		aot)		sc_compare_one "${2:-20}" "${3:-5}" "" ;;
+		ondemand)	sc_compare_one "${2:-20}" "${3:-5}" \
+				    " on-demand" ;;
+		*)		lab_die "RDV_SCALE_MODES: aot, ondemand" ;;
+		esac
+	done
 else
 	if [ -n "${top_builddir:-}" ]; then
 		n=${1:-${RDV_SCALE_N:-10}}
