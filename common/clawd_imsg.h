@@ -158,9 +158,15 @@ struct imsg_https_conf {
 	uint32_t		 allow_http;
 };
 
-/* IMSG_MEGA_CONF */
+/*
+ * IMSG_MEGA_CONF.  The roles tell the signaler which rendezvous files
+ * can be for us, so that it fetches no others.
+ */
 struct imsg_mega_conf {
 	char			 folder[CLAWD_PATH_MAX];
+	uint32_t		 offer_peers;	/* peers we offer to */
+	uint32_t		 answer_ahead;	/* peers we answer, ahead */
+	uint32_t		 answer_ondemand; /* ... and on demand */
 };
 
 /* IMSG_RESOLVE, IMSG_RESOLVED; error is 0 or an EAI_* code. */

@@ -454,14 +454,21 @@ rdv_seal(struct rdv_peer *rp, const struct rdv_msg *msg)
 	    sizeof(hdr), buf, len) == -1 ? -1 : 0;
 }
 
+/*
+ * An offer: a fresh id, or on demand the id of the request it answers,
+ * so that the peer can tell its offer from others' without reading them.
+ */
 static void
-rdv_offer(struct rdv_peer *rp, uint64_t now)
+rdv_offer(struct rdv_peer *rp, uint64_t now, const uint8_t *id)
 {
 	struct rdv_msg	 msg;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.kind = RDV_KIND_OFFER;
-	arc4random_buf(msg.conn, sizeof(msg.conn));
+	if (id != NULL)
+		memcpy(msg.conn, id, sizeof(msg.conn));
+	else
+		arc4random_buf(msg.conn, sizeof(msg.conn));
 	msg.ts = time(NULL);
 	msg.expiry = msg.ts + RDV_LIFETIME;
 	rdv_gather(&msg, 1);
@@ -849,7 +856,7 @@ rdv_input(struct imsg *imsg)
 		r.requests_in++;
 		rdv_remove_file(hdr.name);
 		log_info("rdv: peer %u: asked for an offer", rp->id);
-		rdv_offer(rp, mnow);
+		rdv_offer(rp, mnow, msg.conn);
 		return;
 	}
 	if (msg.kind == RDV_KIND_OFFER) {
@@ -924,7 +931,7 @@ rdv_move(struct rdv_peer *rp, uint64_t now)
 	rp->move_at = 0;
 	log_info("rdv: peer %u: moving to the new port", rp->id);
 	if (rp->role == PEER_ROLE_OFFER)
-		rdv_offer(rp, now);
+		rdv_offer(rp, now, NULL);
 	else
 		rdv_request(rp, now);
 }
@@ -1027,7 +1034,7 @@ rdv_tick(int fd, short ev, void *arg)
 			if (rp->role == PEER_ROLE_OFFER && !rp->on_demand &&
 			    rdv_nat_known(now) && (rp->last_offer == 0 ||
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS))
-				rdv_offer(rp, now);
+				rdv_offer(rp, now, NULL);
 			if (rp->have_deferred && rdv_nat_known(now))
 				rdv_answer(rp, now);
 			if (rp->role == PEER_ROLE_ANSWER && rp->on_demand &&
@@ -1044,7 +1051,7 @@ rdv_tick(int fd, short ev, void *arg)
 			} else if (!rp->on_demand &&
 			    wall >= rp->expiry - RDV_REFRESH &&
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS)
-				rdv_offer(rp, now);
+				rdv_offer(rp, now, NULL);
 			break;
 		case RDV_PUNCHING:
 			rdv_punch_tick(rp, now);

@@ -322,6 +322,7 @@ parent_push_conf(int startup)
 	struct imsg_tun		 it;
 	struct clawd_stun	*s;
 	struct clawd_turn	*t;
+	struct clawd_peer	*p;
 	int			 fd;
 
 	if (parent_push_crypto() == -1)
@@ -380,6 +381,16 @@ parent_push_conf(int startup)
 		    0, 0, fd, NULL, 0);
 		memset(&mc, 0, sizeof(mc));
 		strlcpy(mc.folder, conf->mega.folder, sizeof(mc.folder));
+		TAILQ_FOREACH(p, &conf->peers, entry) {
+			if (p->has_endpoint)
+				continue;
+			if (p->role == PEER_ROLE_OFFER)
+				mc.offer_peers++;
+			else if (p->role == PEER_ROLE_ANSWER && p->on_demand)
+				mc.answer_ondemand++;
+			else if (p->role == PEER_ROLE_ANSWER)
+				mc.answer_ahead++;
+		}
 		imsgev_compose(&children[PROC_SIGNALER].iev, IMSG_MEGA_CONF,
 		    0, 0, -1, &mc, sizeof(mc));
 	}

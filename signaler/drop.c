@@ -59,6 +59,12 @@ static int			 sweep_set;
 static time_t			 put_window;
 static unsigned int		 put_count;
 static unsigned int		 name_gen;	/* stale name answers */
+static uint32_t			 roles_offer, roles_ahead, roles_ondemand;
+
+/* Names of files we put lately: whose answers are for us. */
+#define DROP_MINE_MAX		64
+static char			 recent[DROP_MINE_MAX][DROP_NAME_MAX];
+static size_t			 recent_next;
 
 /* One control request in progress. */
 enum drop_op_type { OP_PUT, OP_GET, OP_RM };
@@ -431,6 +437,8 @@ drop_put_done(const json_t *res, int err, void *arg)
 			f->ts = time(NULL);
 	}
 	mega_stats.puts++;
+	strlcpy(recent[recent_next], op->name, sizeof(recent[0]));
+	recent_next = (recent_next + 1) % DROP_MINE_MAX;
 	/* Stored again: the quota has room. */
 	if (mega_state() == MEGA_OVERQUOTA)
 		mega_set_state(MEGA_READY, NULL);
@@ -835,7 +843,52 @@ drop_sweep(int fd, short ev, void *arg)
 
 /* --- rendezvous files ------------------------------------------------- */
 
-/* An offer or response from someone else, fresh: fetch it once. */
+void
+drop_roles(uint32_t offer, uint32_t ahead, uint32_t ondemand)
+{
+	roles_offer = offer;
+	roles_ahead = ahead;
+	roles_ondemand = ondemand;
+}
+
+/* Did we put a file of this kind with this id lately? */
+static int
+drop_put_lately(uint8_t kind, const uint8_t id[RDV_ID_LEN])
+{
+	char	 name[DROP_NAME_MAX];
+	size_t	 i;
+
+	if (rdv_name(name, sizeof(name), kind, id) == -1)
+		return 0;
+	for (i = 0; i < DROP_MINE_MAX; i++)
+		if (strcmp(recent[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Can this file be for us?  Offers, if we answer a peer ahead of time
+ * (then any offer may be ours), or if it answers a request of ours;
+ * responses to our offers; requests, if we offer to anyone.  Everything
+ * else stays unread: with many clients sharing a folder, each must not
+ * fetch what the others exchange.
+ */
+static int
+drop_rdv_wanted(uint8_t kind, const uint8_t id[RDV_ID_LEN])
+{
+	switch (kind) {
+	case RDV_KIND_OFFER:
+		return roles_ahead > 0 || (roles_ondemand > 0 &&
+		    drop_put_lately(RDV_KIND_REQUEST, id));
+	case RDV_KIND_RESPONSE:
+		return roles_offer > 0 && drop_put_lately(RDV_KIND_OFFER, id);
+	case RDV_KIND_REQUEST:
+		return roles_offer > 0;
+	}
+	return 0;
+}
+
+/* A rendezvous file from someone else, fresh and maybe ours: fetch it. */
 static void
 drop_rdv_fetch(struct drop_file *f)
 {
@@ -844,6 +897,7 @@ drop_rdv_fetch(struct drop_file *f)
 
 	if (f->mine || f->fetched || f->named != 1 ||
 	    rdv_name_parse(f->name, &kind, id) == -1 ||
+	    !drop_rdv_wanted(kind, id) ||
 	    time(NULL) - f->ts > DROP_RDV_AGE || f->size <= 0 ||
 	    f->size > DROP_FILE_MAX || !mega_usable())
 		return;

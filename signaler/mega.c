@@ -347,14 +347,18 @@ mega_conf(const struct imsg_mega_conf *mc)
 	char	 folder[CLAWD_PATH_MAX];
 
 	strlcpy(folder, mc->folder, sizeof(folder));
-	if (m.have_conf && strcmp(folder, m.folder) == 0)
+	if (m.have_conf && strcmp(folder, m.folder) == 0) {
+		drop_roles(mc->offer_peers, mc->answer_ahead,
+		    mc->answer_ondemand);
 		return;
+	}
 	if (mega_split(folder) == -1) {
 		mega_set_state(MEGA_ERROR, "unusable folder path");
 		return;
 	}
 	strlcpy(m.folder, folder, sizeof(m.folder));
 	m.have_conf = 1;
+	drop_roles(mc->offer_peers, mc->answer_ahead, mc->answer_ondemand);
 	if (m.state == MEGA_DISABLED)
 		m.state = MEGA_LOGIN;
 	else if (m.state == MEGA_READY)

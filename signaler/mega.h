@@ -101,6 +101,7 @@ void	 drop_ready(const char *);
 void	 drop_ctl(struct imsg *);
 void	 drop_rdv_put(struct imsg *);
 void	 drop_rdv_rm(const char *);
+void	 drop_roles(uint32_t, uint32_t, uint32_t);
 int	 drop_name_ok(const char *);
 
 #endif /* CLAWD_MEGA_H */
