@@ -24,22 +24,29 @@ for p in $PROFILES; do
 	n=$((n + 1))
 done
 
-# Wait (30 s) until every clawd has a verdict, then check each.
-n=1
-for p in $PROFILES; do
-	json=$LAB_TMP/nat-$p.json
+# natdisc_wait N JSON: until host N's clawd has a verdict (30 s).
+natdisc_wait()
+{
+	local i
+
 	for i in $(seq 300); do
-		if lab_ctl_at "host$n" -j show nat >"$json" 2>/dev/null &&
+		if lab_ctl_at "host$1" -j show nat >"$2" 2>/dev/null &&
 		    python3 -c '
 import json, sys
 n = json.load(open(sys.argv[1])).get("nat") or {}
 sys.exit(0 if n.get("state") in ("done", "unsupported", "failed")
-    else 1)' "$json" 2>/dev/null; then
-			break
+    else 1)' "$2" 2>/dev/null; then
+			return 0
 		fi
 		sleep 0.1
 	done
-	python3 - "$json" "$p" "$(lab_profile_expect "$p")" <<'PY' ||
+	return 1
+}
+
+# natdisc_check JSON PROFILE: the verdict is the profile's.
+natdisc_check()
+{
+	python3 - "$1" "$2" "$(lab_profile_expect "$2")" <<'PY'
 import json, sys
 
 path, profile, expect = sys.argv[1:4]
@@ -67,11 +74,29 @@ if not ok:
           % (em, ef, step))
 sys.exit(0 if ok else 1)
 PY
-	{
-		LAB_FAILED=1
-		cat "$json"
-		grep -i 'natdisc\|stun' "$LAB_TMP/clawd-host$n/clawd.log"
-	}
+}
+
+# Each verdict rests on answers arriving in time; on a machine busy
+# with other tests a late one can be read as a stricter NAT.  A profile
+# that misses gets one more run on a fresh clawd (a new socket).
+n=1
+for p in $PROFILES; do
+	json=$LAB_TMP/nat-$p.json
+	natdisc_wait "$n" "$json"
+	if ! natdisc_check "$json" "$p" >"$LAB_TMP/first" 2>&1; then
+		echo "$p: first run: $(head -n 1 "$LAB_TMP/first"); again"
+		lab_stop_pid "${LAB_CLAWD_PIDS[host$n]}"
+		lab_clawd_spawn "host$n"
+		sleep 0.5
+		natdisc_wait "$n" "$json"
+		natdisc_check "$json" "$p" || {
+			LAB_FAILED=1
+			cat "$json"
+			grep -i 'natdisc\|stun' "$LAB_TMP/clawd-host$n/clawd.log"
+		}
+	else
+		cat "$LAB_TMP/first"
+	fi
 	n=$((n + 1))
 done
 
