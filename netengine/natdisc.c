@@ -179,16 +179,6 @@ ip_port(struct sockaddr_storage *out, const struct sockaddr_storage *ip,
 	ss_set_port(out, sa_port(port));
 }
 
-static int
-tid_equal(const uint8_t *a, const uint8_t *b)
-{
-	uint8_t	 d = 0;
-	size_t	 i;
-
-	for (i = 0; i < STUN_TID_LEN; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
 
 
 /* A new socket is a new mapping: run again once it is known. */
@@ -335,7 +325,7 @@ int
 natdisc_input(const struct stun_msg *m, const struct sockaddr *from,
     const struct sockaddr *local)
 {
-	if (nd.phase == PH_IDLE || !tid_equal(m->tid, nd.tid))
+	if (nd.phase == PH_IDLE || !stun_tid_equal(m->tid, nd.tid))
 		return 0;
 	if (from == NULL || !sa_equal(from, (struct sockaddr *)&nd.expect))
 		return -1;

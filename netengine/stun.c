@@ -444,3 +444,15 @@ stun_build_binding_change(uint8_t *buf, size_t len,
 {
 	return build_request(buf, len, tid, software, 1, flags);
 }
+
+/* Transaction ids, compared without an early exit. */
+int
+stun_tid_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t	 d = 0;
+	size_t	 i;
+
+	for (i = 0; i < STUN_TID_LEN; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}

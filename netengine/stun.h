@@ -158,5 +158,6 @@ void	stun_get_counters(struct stun_counters *);
 void	stun_shutdown(void);
 
 size_t	stun_mapped_all(struct sockaddr_storage *, size_t);
+int	stun_tid_equal(const uint8_t *, const uint8_t *);
 
 #endif /* CLAWD_STUN_H */

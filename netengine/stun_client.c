@@ -373,16 +373,6 @@ stun_failed(struct stun_server *s, const char *why)
  * address: compare them in constant time (libbsd 0.11 lacks
  * timingsafe_bcmp).
  */
-static int
-tid_equal(const uint8_t *a, const uint8_t *b)
-{
-	uint8_t	 d = 0;
-	size_t	 i;
-
-	for (i = 0; i < STUN_TID_LEN; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
 
 static struct stun_server *
 find_transaction(const uint8_t *tid)
@@ -390,7 +380,7 @@ find_transaction(const uint8_t *tid)
 	size_t	 i;
 
 	for (i = 0; i < nservers; i++)
-		if (servers[i].inflight && tid_equal(servers[i].tid, tid))
+		if (servers[i].inflight && stun_tid_equal(servers[i].tid, tid))
 			return &servers[i];
 	return NULL;
 }

@@ -51,6 +51,29 @@ rdv_world()
 	rdv_emulator "$@"
 }
 
+# The head of a clawd.conf in DIR (key, STUN, TURN, the emulator's
+# account), printed; the credentials and TURN secret files written.
+rdv_conf_head()
+{
+	local d=$1
+
+	printf 'email v1@test.invalid\npassword password-v1\n' >"$d/cred"
+	printf '%s\n' "$LAB_TURN_SECRET" >"$d/turn.secret"
+	chmod 600 "$d/cred" "$d/turn.secret"
+	printf 'private-key "%s"\n' "$d/key"
+	printf 'listen-port random\n'
+	[ -n "${RDV_ROTATE:-}" ] &&
+	    printf 'port-rotation %s\n' "$RDV_ROTATE"
+	printf 'state-directory "%s/state"\n' "$d"
+	printf 'stun-server "203.0.113.1" port 3478\n'
+	printf 'stun-server "203.0.113.2" port 3478\n'
+	[ -z "${RDV_NO_TURN:-}" ] &&
+	    printf 'turn-server "203.0.113.1" port 3478 secret "%s"\n' \
+	    "$d/turn.secret"
+	printf 'mega {\n\tcredentials "%s"\n' "$d/cred"
+	printf '\tapi-url "%s"\n\tallow-plain-http yes\n}\n' "$RDV_API"
+}
+
 # clawd.conf for host N, role ROLE toward host M.
 rdv_conf()
 {
@@ -60,24 +83,9 @@ rdv_conf()
 	[ -f "$d/key" ] || lab_genkey "$d/key"
 	[ -f "$d/pub" ] || "$CLAWCTL" pubkey <"$d/key" >"$d/pub" ||
 	    lab_die "clawctl pubkey"
-	printf 'email v1@test.invalid\npassword password-v1\n' >"$d/cred"
-	chmod 600 "$d/cred"
-	printf '%s\n' "$LAB_TURN_SECRET" >"$d/turn.secret"
-	chmod 600 "$d/turn.secret"
 	t=100.64.0.$m
 	{
-		printf 'private-key "%s"\n' "$d/key"
-		printf 'listen-port random\n'
-		[ -n "${RDV_ROTATE:-}" ] &&
-		    printf 'port-rotation %s\n' "$RDV_ROTATE"
-		printf 'state-directory "%s/state"\n' "$d"
-		printf 'stun-server "203.0.113.1" port 3478\n'
-		printf 'stun-server "203.0.113.2" port 3478\n'
-		[ -z "${RDV_NO_TURN:-}" ] &&
-		    printf 'turn-server "203.0.113.1" port 3478 secret "%s"\n' \
-		    "$d/turn.secret"
-		printf 'mega {\n\tcredentials "%s"\n' "$d/cred"
-		printf '\tapi-url "%s"\n\tallow-plain-http yes\n}\n' "$RDV_API"
+		rdv_conf_head "$d"
 		printf 'interface "claw0" {\n\taddress 100.64.0.%s/24\n}\n' "$n"
 		printf 'peer "host%s" {\n' "$m"
 		printf '\tpublic-key "%s"\n' "$(cat "$LAB_TMP/clawd-host$m/pub")"

@@ -112,25 +112,6 @@ sc_client_site()
 	done
 }
 
-# Common head of a clawd.conf: KEY DIR.
-sc_conf_head()
-{
-	local d=$1
-
-	printf 'email v1@test.invalid\npassword password-v1\n' >"$d/cred"
-	printf '%s\n' "$LAB_TURN_SECRET" >"$d/turn.secret"
-	chmod 600 "$d/cred" "$d/turn.secret"
-	printf 'private-key "%s"\n' "$d/key"
-	printf 'listen-port random\n'
-	printf 'state-directory "%s/state"\n' "$d"
-	printf 'stun-server "203.0.113.1" port 3478\n'
-	printf 'stun-server "203.0.113.2" port 3478\n'
-	[ -z "${RDV_NO_TURN:-}" ] &&
-	    printf 'turn-server "203.0.113.1" port 3478 secret "%s"\n' \
-	    "$d/turn.secret"
-	printf 'mega {\n\tcredentials "%s"\n' "$d/cred"
-	printf '\tapi-url "%s"\n\tallow-plain-http yes\n}\n' "$RDV_API"
-}
 
 # Keys and configuration of the server (host1) and M clients; MODE is
 # " on-demand" or empty.
@@ -146,7 +127,7 @@ sc_confs()
 		    lab_die "clawctl pubkey"
 	done
 	{
-		sc_conf_head "$s"
+		rdv_conf_head "$s"
 		printf 'interface "claw0" {\n\taddress 100.64.0.1/16\n}\n'
 		for i in $(seq "$m"); do
 			printf 'peer "c%s" {\n' "$i"
@@ -159,7 +140,7 @@ sc_confs()
 	for i in $(seq "$m"); do
 		d=$LAB_TMP/clawd-c$i
 		{
-			sc_conf_head "$d"
+			rdv_conf_head "$d"
 			printf 'interface "claw0" {\n\taddress %s/16\n}\n' \
 			    "$(sc_tunip "$i")"
 			printf 'peer "server" {\n\tpublic-key "%s"\n' \
