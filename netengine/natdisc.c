@@ -208,6 +208,16 @@ natdisc_mapped(void)
 		run_start();
 }
 
+/*
+ * Is a run before or inside F2, whose verdict a request to the
+ * alternate address would spoil?  The STUN client's hold waits for it.
+ */
+int
+natdisc_filtering(void)
+{
+	return nd.phase == PH_T1 || nd.phase == PH_F2;
+}
+
 static void
 natdisc_period(int fd, short event, void *arg)
 {

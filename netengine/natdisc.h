@@ -32,6 +32,7 @@ struct natdisc_server {
 /* natdisc.c */
 void	natdisc_socket_changed(uint16_t);
 void	natdisc_mapped(void);
+int	natdisc_filtering(void);
 int	natdisc_input(const struct stun_msg *, const struct sockaddr *,
 	    const struct sockaddr *);
 void	natdisc_ctl(struct ctl_nat_behaviour *);

@@ -14,8 +14,11 @@
  * offered to it first, and it starts once we have a first mapping.
  * After a socket change only the first server is asked at once; the
  * others wait until discovery has tested filtering from the first
- * one's alternate address (at most STUN_HOLD_MS), since our request to
- * that address would open an address-dependent filter to it.
+ * one's alternate address, since our request to that address would
+ * open an address-dependent filter to it.  If discovery has not begun
+ * STUN_HOLD_MS after the change (the first server is silent), they
+ * are asked anyway; a run under way is always waited for (its T1 and
+ * F2 are bounded by their own timers).
  */
 
 #include <sys/types.h>
@@ -206,16 +209,20 @@ stun_conf_end(void)
 		stun_start(&servers[i]);
 }
 
-/*
- * A new socket means new NAT mappings: forget the old ones and ask
- * again from the new socket.
- */
+/* The hold is over, unless discovery is testing filtering right now. */
 static void
 stun_hold_timeout(int fd, short event, void *arg)
 {
+	struct timeval	 tv = { 0, 500000 };
+
 	(void)fd;
 	(void)event;
 	(void)arg;
+	if (natdisc_filtering()) {
+		/* Its F2 ends by itself, and releases us then. */
+		evtimer_add(&hold_ev, &tv);
+		return;
+	}
 	log_debug("stun: discovery late, asking the other servers");
 	stun_release_held();
 }
@@ -236,6 +243,10 @@ stun_release_held(void)
 		}
 }
 
+/*
+ * A new socket means new NAT mappings: forget the old ones and ask
+ * again from the new socket.
+ */
 void
 stun_socket_changed(uint16_t port)
 {

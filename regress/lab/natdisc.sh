@@ -20,7 +20,6 @@ n=1
 for p in $PROFILES; do
 	lab_site "$n" "$p"
 	lab_clawd_conf "$LAB_TMP/clawd-host$n"
-	lab_clawd_spawn "host$n"
 	n=$((n + 1))
 done
 
@@ -76,13 +75,15 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-# Each verdict rests on answers arriving in time; on a machine busy
-# with other tests a late one can be read as a stricter NAT.  A profile
-# that misses gets one more run on a fresh clawd (a new socket) behind
-# a fresh NAT box.
+# Each verdict rests on answers arriving in time; a late one is read
+# as a stricter NAT.  So one site at a time (six clawds starting at
+# once on two cores, sanitized, delay answers by seconds), and a
+# profile that misses still gets one more run on a fresh clawd (a new
+# socket) behind a fresh NAT box.
 n=1
 for p in $PROFILES; do
 	json=$LAB_TMP/nat-$p.json
+	lab_clawd_spawn "host$n"
 	natdisc_wait "$n" "$json"
 	if ! natdisc_check "$json" "$p" >"$LAB_TMP/first" 2>&1; then
 		echo "$p: first run: $(head -n 1 "$LAB_TMP/first"); again"

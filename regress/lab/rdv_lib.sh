@@ -27,19 +27,45 @@ rdv_start_test()
 }
 
 # The emulator on the simulated internet, plain HTTP (its test CA
-# names only 127.0.0.1); EXTRA are more emulator options.
+# names only 127.0.0.1); EXTRA are more emulator options.  Node can
+# take seconds to start on a machine busy with other tests: 20 s, and
+# two more tries.  RDV_EMU is the pid of the subshell that runs it.
+RDV_EMU=
+
+rdv_emulator_try()
+{
+	local log=$LAB_TMP/mega.log i
+
+	for i in 1 2 3; do
+		lab_exec inet node "$LAB_TOP/regress/mega/emulator.js" \
+		    --listen 203.0.113.3:8080 --control-port 8081 \
+		    --wait-ms 20000 "$@" >"$log" 2>&1 &
+		RDV_EMU=$!
+		LAB_PIDS+=("$RDV_EMU")
+		lab_wait 20 grep -q '^listening on' "$log" && return 0
+		echo "the MEGA emulator did not start (try $i):" >&2
+		cat "$log" >&2
+		rdv_emulator_stop
+	done
+	return 1
+}
+
 rdv_emulator()
 {
-	local log=$LAB_TMP/mega.log
+	rdv_emulator_try "$@" || lab_die "the MEGA emulator did not start"
+}
 
-	lab_exec inet node "$LAB_TOP/regress/mega/emulator.js" \
-	    --listen 203.0.113.3:8080 --control-port 8081 --wait-ms 20000 \
-	    "$@" >"$log" 2>&1 &
-	LAB_PIDS+=($!)
-	lab_wait 10 grep -q '^listening on' "$log" || {
-		cat "$log"
-		lab_die "the MEGA emulator did not start"
-	}
+# node is the subshell's child: stopped first, by its own pid.
+rdv_emulator_stop()
+{
+	local c
+
+	[ -n "$RDV_EMU" ] || return 0
+	for c in $(cat /proc/"$RDV_EMU"/task/*/children 2>/dev/null); do
+		lab_stop_pid "$c"
+	done
+	lab_stop_pid "$RDV_EMU"
+	RDV_EMU=
 }
 
 rdv_world()
