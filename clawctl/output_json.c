@@ -228,6 +228,7 @@ json_drop_state(const struct ctl_drop_state *ds)
 {
 	jset(root, "state", json_string(ds->state));
 	jset(root, "sc_live", json_boolean(ds->sc_live));
+	jset(root, "following", json_boolean(ds->following));
 	jset(root, "account", ds->account[0] != '\0' ?
 	    json_string(ds->account) : json_null());
 	jset(root, "folder", ds->folder[0] != '\0' ?

@@ -100,6 +100,7 @@ enum imsg_type {
 	IMSG_RDV_IN,		/* C->N, an opened message, and its key */
 	IMSG_RDV_RM,		/* N->S, a file no longer wanted */
 	IMSG_DROP_READY,	/* S->N, the drop can take files */
+	IMSG_DROP_LISTEN,	/* N->S, follow the folder's changes or not */
 
 	/* Control: the drop, clawctl <-> netengine <-> signaler. */
 	IMSG_CTL_SHOW_DROP,	/* T->N->S */
@@ -486,6 +487,16 @@ struct imsg_mega_opened {
 };
 
 
+/*
+ * IMSG_DROP_LISTEN: 1 while a peer may need a file from the drop (we
+ * offer to a peer, or a peer we answer is not connected), 0 when none
+ * does: the signaler then stops following the folder (no sc, no
+ * polling), so that idle clients of a busy shared account cost nothing.
+ */
+struct imsg_drop_listen {
+	uint32_t		 listen;
+};
+
 /* IMSG_CTL_DROP_GET, IMSG_CTL_DROP_RM, the header of IMSG_CTL_DROP_PUT */
 struct ctl_drop_name {
 	char			 name[DROP_NAME_MAX];
@@ -498,6 +509,7 @@ struct ctl_drop_state {
 	char			 folder[CLAWD_PATH_MAX];
 	char			 last_error[MEGA_ERR_MAX];
 	uint32_t		 sc_live;	/* 1: sc, 0: polling f */
+	uint32_t		 following;	/* 0: paused, no peer needs it */
 	uint32_t		 files;
 	int64_t			 backoff_ms;	/* until the next try, or 0 */
 	uint64_t		 requests;	/* HTTP requests made */

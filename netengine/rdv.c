@@ -51,6 +51,7 @@
 #define RDV_NATWAIT_MS		6000	/* for discovery, after a new socket */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
+#define RDV_LISTEN_LINGER_MS	10000	/* drop unneeded this long: pause */
 #define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
 #define RDV_HOSTS_MAX		16
 #define RDV_PREDICT		12	/* ports guessed past a mapping */
@@ -119,6 +120,8 @@ static struct {
 	uint16_t		 port;
 	uint64_t		 port_at;	/* when the socket came */
 	int			 drop_ready;
+	int			 listen;	/* the signaler follows */
+	uint64_t		 need_at;	/* a peer needed the drop */
 	struct {
 		uint8_t		 id[RDV_ID_LEN];
 		int64_t		 expiry;
@@ -143,6 +146,7 @@ rdv_init(void)
 	struct timeval	 tv = { 0, RDV_TICK_MS * 1000 };
 
 	TAILQ_INIT(&r.peers);
+	r.listen = 1;		/* the signaler starts following */
 	/* ChannelData: 4 bytes of framing instead of 36 per packet. */
 	turn_use_channels(1);
 	evtimer_set(&r.tick, rdv_tick, NULL);
@@ -1013,6 +1017,48 @@ rdv_up_tick(struct rdv_peer *rp, uint64_t now)
 	rdv_punch(rp, now, RDV_REPROBE_MS);
 }
 
+/*
+ * Does a peer need the drop?  One we offer to, always: its request or
+ * response can come at any time, from a client that restarted too.
+ * One we answer, while it is not connected.  Without rendezvous peers
+ * the drop is clawctl's alone, and is followed as ever.
+ */
+static int
+rdv_drop_needed(void)
+{
+	struct rdv_peer	*rp;
+	int		 roles = 0;
+
+	TAILQ_FOREACH(rp, &r.peers, entry) {
+		if (rp->role == PEER_ROLE_OFFER ||
+		    (rp->role == PEER_ROLE_ANSWER && rp->state != RDV_UP))
+			return 1;
+		if (rp->role == PEER_ROLE_ANSWER)
+			roles = 1;
+	}
+	return !roles;
+}
+
+/* Tell the signaler to follow the folder, or to pause after a while. */
+static void
+rdv_listen_tick(uint64_t now)
+{
+	struct imsg_drop_listen	 dl;
+	int			 need;
+
+	if ((need = rdv_drop_needed()))
+		r.need_at = now;
+	else if (r.need_at != 0 && now - r.need_at < RDV_LISTEN_LINGER_MS)
+		need = 1;
+	if (need == r.listen)
+		return;
+	r.listen = need;
+	memset(&dl, 0, sizeof(dl));
+	dl.listen = need;
+	proc_child_compose(PROC_SIGNALER, IMSG_DROP_LISTEN, 0, 0, -1, &dl,
+	    sizeof(dl));
+}
+
 static void
 rdv_tick(int fd, short ev, void *arg)
 {
@@ -1025,6 +1071,7 @@ rdv_tick(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	evtimer_add(&r.tick, &tv);
+	rdv_listen_tick(now);
 	TAILQ_FOREACH(rp, &r.peers, entry) {
 		switch (rp->state) {
 		case RDV_IDLE:

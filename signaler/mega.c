@@ -73,6 +73,7 @@ static struct {
 	char		 sn[MA_SN_LEN + 1];
 	int		 sc_live;
 	int		 sc_busy;
+	int		 paused;		/* no peer needs the drop */
 	unsigned int	 sc_failures;
 	struct timespec	 sc_last;
 	struct event	 sc_ev;
@@ -176,6 +177,35 @@ int
 mega_sc_live(void)
 {
 	return m.sc_live;
+}
+
+int
+mega_following(void)
+{
+	return !m.paused;
+}
+
+/*
+ * Netengine tells us whether any peer may need a file from the drop.
+ * When none does, following the folder is paused: on an account that
+ * many clients share, every file wakes every follower's sc, and an
+ * idle client need not pay for that.  Files still go in and out.
+ */
+void
+mega_listen(int on)
+{
+	if (on == !m.paused)
+		return;
+	m.paused = !on;
+	if (m.paused) {
+		log_info("mega: no peer needs the drop; not following it");
+		evtimer_del(&m.sc_ev);
+		evtimer_del(&m.poll_ev);
+		return;
+	}
+	log_info("mega: following the drop again");
+	if (mega_usable() && m.drop[0] != '\0')
+		mega_follow();
 }
 
 const char *
@@ -839,7 +869,7 @@ mega_follow(void)
 	evtimer_del(&m.poll_ev);
 	if (m.sn[0] != '\0') {
 		m.sc_live = 1;
-		if (!m.sc_busy)
+		if (!m.sc_busy && !m.paused)
 			mega_timer(&m.sc_ev, 0);
 		return;
 	}
@@ -847,6 +877,8 @@ mega_follow(void)
 		log_info("mega: no sc channel; polling every %d s",
 		    MEGA_POLL_MS / 1000);
 	m.sc_live = 0;
+	if (m.paused)
+		return;
 	tv.tv_sec = MEGA_POLL_MS / 1000 + arc4random_uniform(5);
 	tv.tv_usec = arc4random_uniform(1000000);
 	evtimer_add(&m.poll_ev, &tv);
@@ -861,7 +893,7 @@ mega_poll(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (!mega_usable())
+	if (!mega_usable() || m.paused)
 		return;
 	b = ma_batch_new();
 	ma_req_f(b);
@@ -968,6 +1000,11 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 				mega_sc_again(MEGA_SC_FLOOR_MS);
 			return;
 		}
+		if (m.paused) {
+			/* mega_listen() asks again, from this sn. */
+			ma_sc_free(&sc);
+			return;
+		}
 		m.sc_busy = 1;
 		clock_gettime(CLOCK_MONOTONIC, &m.sc_last);
 		if (mq_fetch(sc.w, 1, NULL, 0, mega_wait_done, NULL) == -1) {
@@ -1010,7 +1047,7 @@ mega_sc(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (!mega_usable() || m.sc_busy || mega_sid() == NULL)
+	if (!mega_usable() || m.sc_busy || m.paused || mega_sid() == NULL)
 		return;
 	if (ma_sc_url(suffix, sizeof(suffix), m.sn, mega_sid()) == -1) {
 		m.sn[0] = '\0';

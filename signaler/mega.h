@@ -85,6 +85,8 @@ void		 mega_error(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 const char	*mega_last_error(void);
 int		 mega_sc_live(void);
+int		 mega_following(void);
+void		 mega_listen(int);
 const char	*mega_folder(void);
 const char	*mega_account_name(void);
 int		 mega_attr_name(const char *, char *, size_t);

@@ -1029,6 +1029,7 @@ ma_sc_free(struct ma_sc *sc)
 #define D_BACKOFF	1	/* 1 s doubling to 10 min, +0..50 % */
 #define D_LOGIN		2	/* now, then 1 min doubling to 1 h */
 #define D_QUOTA		3	/* 1 h */
+#define D_RATE		4	/* 1 s doubling to 30 s, +0..50 % */
 
 /* First match wins; ctx 0 matches every context. */
 static const struct {
@@ -1041,7 +1042,7 @@ static const struct {
 	{ R_TRANSPORT, 0, MA_ACT_RETRY, D_BACKOFF,
 	    "transport error or timeout" },
 	{ R_HTTP5XX, 0, MA_ACT_RETRY, D_BACKOFF, "server error (HTTP 5xx)" },
-	{ R_HTTP429, 0, MA_ACT_RETRY, D_BACKOFF,
+	{ R_HTTP429, 0, MA_ACT_RETRY, D_RATE,
 	    "too many requests (HTTP 429)" },
 	{ R_HTTP402, 0, MA_ACT_HASHCASH, D_NONE,
 	    "proof of work demanded (HTTP 402)" },
@@ -1051,7 +1052,7 @@ static const struct {
 	{ MA_EBADREPLY, 0, MA_ACT_RETRY, D_BACKOFF,
 	    "malformed reply from the MEGA API" },
 	{ MA_EAGAIN, 0, MA_ACT_RETRY, D_BACKOFF, NULL },
-	{ MA_ERATELIMIT, 0, MA_ACT_RETRY, D_BACKOFF, NULL },
+	{ MA_ERATELIMIT, 0, MA_ACT_RETRY, D_RATE, NULL },
 	{ MA_ETEMPUNAVAIL, 0, MA_ACT_RETRY, D_BACKOFF, NULL },
 	{ MA_ETOOMANYCONN, 0, MA_ACT_RETRY, D_BACKOFF, NULL },
 	{ MA_ESID, MA_CTX_CS, MA_ACT_RELOGIN, D_LOGIN, NULL },
@@ -1119,6 +1120,10 @@ ma_retry(struct ma_retry *r, int ctx, long http, int code,
 		break;
 	case D_QUOTA:
 		r->delay_ms = MA_QUOTA_MS;
+		break;
+	case D_RATE:
+		r->delay_ms = backoff(MA_BACKOFF_MIN_MS, MA_RATE_MAX_MS,
+		    attempt, rnd);
 		break;
 	default:
 		r->delay_ms = 0;

@@ -229,6 +229,12 @@ void	ma_sc_free(struct ma_sc *);
 
 #define MA_BACKOFF_MIN_MS	1000
 #define MA_BACKOFF_MAX_MS	600000	/* 10 min, the SDK's cap */
+/*
+ * -4 is a quota of requests per time: on an account many clients share
+ * it is the normal state under load, and a client silent for minutes
+ * misses its peer's five-minute offer.  Its base stops at 30 s.
+ */
+#define MA_RATE_MAX_MS		30000
 #define MA_LOGIN_MIN_MS		60000	/* floor between logins */
 #define MA_LOGIN_MAX_MS		3600000
 #define MA_QUOTA_MS		3600000

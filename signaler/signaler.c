@@ -41,6 +41,7 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct imsg_mega_session	 ms;
 	struct imsg_resolve		 ir;
 	struct ctl_drop_name		 dn;
+	struct imsg_drop_listen		 dl;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_HTTPS_CONF:
@@ -102,6 +103,11 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("bad RDV_RM");
 		dn.name[sizeof(dn.name) - 1] = '\0';
 		drop_rdv_rm(dn.name);
+		break;
+	case IMSG_DROP_LISTEN:
+		if (imsg_get_data(imsg, &dl, sizeof(dl)) == -1)
+			fatalx("bad DROP_LISTEN");
+		mega_listen(dl.listen != 0);
 		break;
 	case IMSG_CTL_SHOW_DROP:
 	case IMSG_CTL_DROP_PUT:

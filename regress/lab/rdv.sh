@@ -5,7 +5,8 @@
 # show peers reports the path and the timeline.  Then the same behind a
 # port-restricted cone and a symmetric NAT with random ports, where no
 # direct path can exist: the tunnel goes through host1's TURN relay;
-# and a pair in on-demand mode, where host2 asks for the offer.
+# and a pair in on-demand mode, where host2 asks for the offer.  Once
+# connected, host2 stops following the drop and host1 does not.
 #
 #	rdv.sh [P1 P2 PATH]	one pair of profiles, the expected path
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -34,6 +35,18 @@ rdv_pair()
 			lab_fail "$1 to $2: host$n: path '$p', not $3"
 		fi
 	done
+	# Connected, the answering side stops following the drop (10 s
+	# after), the offering side never does.
+	if rdv_until 25 rdv_following_is host2 false; then
+		lab_ok "$1 to $2: host2 (answer) stops following the drop"
+	else
+		lab_fail "$1 to $2: host2 follows: $(rdv_following host2)"
+	fi
+	if rdv_following_is host1 true; then
+		lab_ok "$1 to $2: host1 (offer) still follows the drop"
+	else
+		lab_fail "$1 to $2: host1 follows: $(rdv_following host1)"
+	fi
 	[ -n "${RDV_VERBOSE:-}" ] && rdv_dump
 	rdv_teardown
 }

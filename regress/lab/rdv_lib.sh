@@ -171,7 +171,7 @@ rdv_wait_ping()
 	local secs=$1
 
 	if rdv_until "$secs" rdv_ping host2 "$RDV_TA" &&
-	    rdv_until 5 rdv_ping host1 "$RDV_TB"; then
+	    rdv_until 15 rdv_ping host1 "$RDV_TB"; then
 		RDV_SECS=$(awk -v a="$RDV_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 		return 0
 	fi
@@ -282,4 +282,18 @@ print(json.load(sys.stdin)["peers"][0].get("path", "-"))' 2>/dev/null ||
 rdv_path_is()
 {
 	[ "$(rdv_path "$1")" = "$2" ]
+}
+
+# Whether HOST's signaler follows the drop: true, false or error.
+rdv_following()
+{
+	lab_ctl_at "$1" -j show drop 2>/dev/null | python3 -c '
+import json, sys
+print(str(json.load(sys.stdin)["following"]).lower())' 2>/dev/null ||
+	    echo error
+}
+
+rdv_following_is()
+{
+	[ "$(rdv_following "$1")" = "$2" ]
 }

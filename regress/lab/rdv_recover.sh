@@ -19,6 +19,13 @@ sleep 8
 lab_exec nat2 conntrack -F >/dev/null 2>&1
 lab_log "nat2: conntrack flushed"
 sleep 8
+# Connected for more than 10 s: host2 (answer) no longer follows the
+# drop; to meet anew it has to follow it again.
+if rdv_following_is host2 false; then
+	lab_ok "host2 paused following the drop while connected"
+else
+	lab_fail "host2 follows the drop: $(rdv_following host2)"
+fi
 # A new public address for site 2: the old mappings are gone for good.
 lab_exec nat2 ip addr del "$(lab_nat_wanip 2)/24" dev wan
 lab_exec nat2 ip addr add 203.0.113.22/24 dev wan
@@ -31,6 +38,12 @@ if rdv_xfer_wait 200; then
 else
 	rdv_dump
 	lab_fail "transfer: $RDV_XFER"
+fi
+if grep -q 'following the drop again' "$LAB_TMP/clawd-host2/clawd.log"
+then
+	lab_ok "host2 followed the drop again"
+else
+	lab_fail "host2 never followed the drop again"
 fi
 if grep -q 'probing again' "$LAB_TMP/clawd-host2/clawd.log"; then
 	lab_ok "host2 noticed the silence and probed again"

@@ -118,6 +118,24 @@ else
 	fail "show drop, text (rc $rc)"
 fi
 
+fake CTL_SHOW_DROP state-paused || exit 99
+ctl -j show drop; rc=$?
+fakewait || rc=fake
+cp "$out" "$out.j"
+fake CTL_SHOW_DROP state-paused || exit 99
+ctl show drop; rc2=$?
+if fakewait && [ "$rc" = 0 ] && [ $rc2 -eq 0 ] &&
+    grep -qx 'drop: ready (paused)' "$out" &&
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["following"] is False and d["sc_live"] is True else 1)' \
+    "$out.j"; then
+	ok "show drop, paused, text and json"
+else
+	fail "show drop, paused (rc $rc $rc2)"
+fi
+
 fake CTL_SHOW_DROP state-backoff || exit 99
 ctl sh dr; rc=$?
 if fakewait && [ $rc -eq 0 ] &&

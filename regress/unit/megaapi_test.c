@@ -652,10 +652,17 @@ test_retry(void)
 	for (i = 0, all = 1; i < 40; i++) {
 		ma_retry(&r, MA_CTX_CS, 200, MA_ERATELIMIT, i, UINT32_MAX);
 		all &= r.action == MA_ACT_RETRY &&
+		    r.delay_ms >= (i < 5 ? 1000u << i : 30000u) &&
+		    r.delay_ms <= (i < 5 ? 1500u << i : 45000u);
+	}
+	ok(all, "-4: exponential, base capped at 30 s, jitter <= 50 %");
+	for (i = 0, all = 1; i < 40; i++) {
+		ma_retry(&r, MA_CTX_CS, 200, MA_EAGAIN, i, UINT32_MAX);
+		all &= r.action == MA_ACT_RETRY &&
 		    r.delay_ms >= (i < 10 ? 1000u << i : 600000u) &&
 		    r.delay_ms <= (i < 10 ? 1500u << i : 900000u);
 	}
-	ok(all, "-4: exponential, base capped at 10 min, jitter <= 50 %");
+	ok(all, "-3: exponential, base capped at 10 min, jitter <= 50 %");
 	ma_retry(&r, MA_CTX_CS, 200, MA_ETEMPUNAVAIL, 3, 0);
 	ok(r.action == MA_ACT_RETRY && r.delay_ms == 8000, "-18: back-off");
 	ma_retry(&r, MA_CTX_CS, 0, 0, 1, 0);
@@ -667,6 +674,8 @@ test_retry(void)
 	all &= r.action == MA_ACT_RETRY;
 	ma_retry(&r, MA_CTX_CS, 429, 0, 0, 0);
 	ok(all && r.action == MA_ACT_RETRY, "5xx and 429: retry");
+	ma_retry(&r, MA_CTX_CS, 429, 0, 9, 0);
+	ok(r.delay_ms == 30000, "429: base capped at 30 s");
 	ma_retry(&r, MA_CTX_CS, 200, MA_EBADREPLY, 0, 0);
 	ok(r.action == MA_ACT_RETRY, "malformed reply: retry same id");
 	ma_retry(&r, MA_CTX_LOGIN, 402, 0, 0, 0);
