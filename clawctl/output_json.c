@@ -228,7 +228,10 @@ json_drop_state(const struct ctl_drop_state *ds)
 {
 	jset(root, "state", json_string(ds->state));
 	jset(root, "sc_live", json_boolean(ds->sc_live));
-	jset(root, "following", json_boolean(ds->following));
+	jset(root, "following", json_boolean(ds->following !=
+	    DROP_LISTEN_PAUSE));
+	jset(root, "pace_ms", ds->following == DROP_LISTEN_PACED ?
+	    json_integer(ds->pace_ms) : json_null());
 	jset(root, "account", ds->account[0] != '\0' ?
 	    json_string(ds->account) : json_null());
 	jset(root, "folder", ds->folder[0] != '\0' ?

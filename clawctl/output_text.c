@@ -186,8 +186,10 @@ text_drop_state(const struct ctl_drop_state *ds)
 	if (strcmp(ds->state, "disabled") == 0)
 		printf("drop: %s\n", ds->state);
 	else
-		printf("drop: %s (%s)\n", ds->state, !ds->following ?
-		    "paused" : ds->sc_live ? "sc live" : "polling");
+		printf("drop: %s (%s%s)\n", ds->state,
+		    ds->following == DROP_LISTEN_PAUSE ? "paused" :
+		    ds->sc_live ? "sc live" : "polling",
+		    ds->following == DROP_LISTEN_PACED ? ", paced" : "");
 	printf("account: %s\n", ds->account[0] != '\0' ? ds->account : "-");
 	printf("folder: %s\n", ds->folder[0] != '\0' ? ds->folder : "-");
 	printf("requests %llu, errors %llu, retries %llu, logins %llu, "

@@ -35,6 +35,8 @@ enum imsg_type {
 	/* Configuration push. */
 	IMSG_KEY_FD,		/* P->C, fd: the private key file */
 	IMSG_UDP_SOCKET,	/* P->N, fd: a bound UDP socket */
+	IMSG_UDP_SPRAY,		/* N->P, many-probe sockets wanted */
+	IMSG_UDP_SPRAY_FD,	/* P->N, fd: one of them */
 	IMSG_CONTROL_FD,	/* P->N, fd: the listening control socket */
 	IMSG_CONF_START,	/* P->N, begin a new configuration */
 	IMSG_CONF_STUN,		/* P->N, one STUN server */
@@ -131,6 +133,18 @@ struct imsg_ipc {
 struct imsg_udp {
 	uint16_t		 port;		/* bound port, host order */
 	uint16_t		 pad;
+};
+
+/*
+ * IMSG_UDP_SPRAY: how many sockets on random ports netengine wants for
+ * the many-probe technique (netengine/spray.c); the parent makes at
+ * most CLAWD_SPRAY_MAX, once every CLAWD_SPRAY_GAP seconds, each sent
+ * as an IMSG_UDP_SPRAY_FD with a struct imsg_udp.
+ */
+#define CLAWD_SPRAY_MAX		256
+#define CLAWD_SPRAY_GAP		20
+struct imsg_udp_spray {
+	uint32_t		 count;
 };
 
 /* IMSG_CONF_STUN */
@@ -488,11 +502,17 @@ struct imsg_mega_opened {
 
 
 /*
- * IMSG_DROP_LISTEN: 1 while a peer may need a file from the drop (we
- * offer to a peer, or a peer we answer is not connected), 0 when none
- * does: the signaler then stops following the folder (no sc, no
- * polling), so that idle clients of a busy shared account cost nothing.
+ * IMSG_DROP_LISTEN: how the signaler follows the folder.  Eagerly
+ * while we offer to a peer (its requests and responses want a prompt
+ * answer) or have no rendezvous peers; paced while the only need is a
+ * peer we answer that is not connected (a client among many on one
+ * account: at most one sc request per interval that grows while the
+ * account is busy); not at all when every peer we answer is connected,
+ * so that idle clients of a busy shared account cost nothing.
  */
+#define DROP_LISTEN_PAUSE	0
+#define DROP_LISTEN_EAGER	1
+#define DROP_LISTEN_PACED	2
 struct imsg_drop_listen {
 	uint32_t		 listen;
 };
@@ -509,9 +529,10 @@ struct ctl_drop_state {
 	char			 folder[CLAWD_PATH_MAX];
 	char			 last_error[MEGA_ERR_MAX];
 	uint32_t		 sc_live;	/* 1: sc, 0: polling f */
-	uint32_t		 following;	/* 0: paused, no peer needs it */
+	uint32_t		 following;	/* DROP_LISTEN_* */
 	uint32_t		 files;
 	int64_t			 backoff_ms;	/* until the next try, or 0 */
+	int64_t			 pace_ms;	/* paced: sc interval now */
 	uint64_t		 requests;	/* HTTP requests made */
 	uint64_t		 errors;	/* failed requests */
 	uint64_t		 retries;

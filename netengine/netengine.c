@@ -30,6 +30,7 @@
 #include "rdv.h"
 #include "turn.h"
 #include "netengine.h"
+#include "spray.h"
 
 #define NE_RX_BUFS	8		/* GRO buffers per recvmmsg */
 #define NE_RX_BUFSZ	65536
@@ -42,6 +43,7 @@
  * a peer is on).
  */
 #define NE_SOCK_GRACE	120	/* s the previous socket stays open */
+#define NE_SPRAY_ASK_S	(CLAWD_SPRAY_GAP + 1)	/* s between requests */
 
 struct ne_sock {
 	int		 fd;
@@ -49,8 +51,16 @@ struct ne_sock {
 	struct event	 ev;
 	int		 idx;
 };
-static struct ne_sock	 socks[NE_SOCKS] = { { .fd = -1 }, { .fd = -1 } };
+static struct ne_sock	 socks[NE_SOCKS];
 static struct event	 sock_grace;
+
+/* The many-probe sockets (spray.c): asked for, held, closed unused. */
+static struct {
+	time_t		 asked;		/* last request to the parent */
+	uint64_t	 hold;		/* ms: an attempt wanted them then */
+	struct event	 gc;
+	size_t		 open;
+} spray;
 int			 netengine_rx_sock;	/* socket of the packet in hand */
 
 static struct {
@@ -157,7 +167,8 @@ netengine_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if (sock != NE_SOCK_DIRECT && nrelayed > 0 &&
+	/* The relay is the current socket's; a spray socket's is its own. */
+	if (sock != NE_SOCK_DIRECT && sock < NE_SOCK_SPRAY && nrelayed > 0 &&
 	    netengine_is_relayed(to)) {
 		for (i = 0; i < n; i++)
 			if (turn_send(to, iov[i].iov_base, iov[i].iov_len) ==
@@ -231,6 +242,7 @@ netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 	emit("turn.send_errors", tc.send_errors, arg);
 	wg_counters(emit, arg);
 	rdv_counters(emit, arg);
+	spray_counters(emit, arg);
 }
 
 /* What came through our relay, from the peer it names. */
@@ -256,6 +268,16 @@ static void
 netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
     const struct sockaddr *local)
 {
+	if (netengine_rx_sock >= NE_SOCK_SPRAY) {
+		/* A many-probe socket: probes, then the tunnel, no more. */
+		if (wg_is_message(pkt, len))
+			wg_input(pkt, len, from);
+		else if (probe_is_message(pkt, len))
+			rdv_probe_input(pkt, len, from, 0);
+		else
+			udp.dropped++;
+		return;
+	}
 	if (turn_is_from_server(from) &&
 	    turn_input(pkt, len, from, netengine_relayed))
 		return;
@@ -350,6 +372,18 @@ netengine_udp_read(int fd, short event, void *arg)
 	}
 }
 
+/* Slot IDX of the table takes socket FD, read from now on. */
+static void
+netengine_sock_open(int idx, int fd, uint16_t port)
+{
+	socks[idx].fd = fd;
+	socks[idx].port = port;
+	socks[idx].idx = idx;
+	event_set(&socks[idx].ev, fd, EV_READ | EV_PERSIST,
+	    netengine_udp_read, &socks[idx]);
+	event_add(&socks[idx].ev, NULL);
+}
+
 static void
 netengine_sock_close(struct ne_sock *ns)
 {
@@ -401,12 +435,7 @@ netengine_udp_set(int fd, const struct imsg_udp *iu)
 		    socks[NE_SOCK_PREV].port);
 		wg_sock_rotated(NE_SOCK_PREV);
 	}
-	socks[NE_SOCK_CUR].fd = fd;
-	socks[NE_SOCK_CUR].port = iu->port;
-	socks[NE_SOCK_CUR].idx = NE_SOCK_CUR;
-	event_set(&socks[NE_SOCK_CUR].ev, fd, EV_READ | EV_PERSIST,
-	    netengine_udp_read, &socks[NE_SOCK_CUR]);
-	event_add(&socks[NE_SOCK_CUR].ev, NULL);
+	netengine_sock_open(NE_SOCK_CUR, fd, iu->port);
 	udp.fd = fd;
 	udp.port = iu->port;
 	log_debug("udp socket, port %u", udp.port);
@@ -415,6 +444,87 @@ netengine_udp_set(int fd, const struct imsg_udp *iu)
 	rdv_port(udp.port);
 	if (rotated)
 		rdv_rotated();
+}
+
+/*
+ * The many-probe sockets.  netengine cannot make sockets: the parent
+ * does, on request, at most every NE_SPRAY_ASK_S seconds.  They stay
+ * while an attempt holds them, and while a peer's tunnel uses one;
+ * the rest are closed SPRAY_IDLE_MS after the last attempt.
+ */
+void
+netengine_spray_want(void)
+{
+	struct imsg_udp_spray	 us;
+	time_t			 now = time(NULL);
+
+	if (spray.open >= NE_SPRAY_SOCKS ||
+	    (spray.asked != 0 && now - spray.asked < NE_SPRAY_ASK_S))
+		return;
+	spray.asked = now;
+	memset(&us, 0, sizeof(us));
+	us.count = NE_SPRAY_SOCKS - spray.open;
+	proc_child_compose(PROC_PARENT, IMSG_UDP_SPRAY, 0, 0, -1, &us,
+	    sizeof(us));
+}
+
+/* The socket of slot I, if open: its index for netengine_send_on(). */
+int
+netengine_spray_sock(size_t i)
+{
+	if (i >= NE_SPRAY_SOCKS || socks[NE_SOCK_SPRAY + i].fd == -1)
+		return -1;
+	return NE_SOCK_SPRAY + i;
+}
+
+void
+netengine_spray_hold(uint64_t now)
+{
+	spray.hold = now;
+}
+
+static void
+netengine_spray_gc(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { 5, 0 };
+	size_t		 i;
+	int		 idx;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (spray.open == 0)
+		return;
+	evtimer_add(&spray.gc, &tv);
+	if (spray_active() || wg_now_ms() - spray.hold < SPRAY_IDLE_MS)
+		return;
+	for (i = 0; i < NE_SPRAY_SOCKS; i++) {
+		idx = NE_SOCK_SPRAY + i;
+		if (socks[idx].fd == -1 || wg_sock_used(idx))
+			continue;
+		netengine_sock_close(&socks[idx]);
+		spray.open--;
+	}
+	if (spray.open == 0)
+		log_debug("spray: sockets closed");
+}
+
+static void
+netengine_spray_add(int fd, const struct imsg_udp *iu)
+{
+	struct timeval	 tv = { 5, 0 };
+	size_t		 i;
+
+	for (i = 0; i < NE_SPRAY_SOCKS; i++)
+		if (socks[NE_SOCK_SPRAY + i].fd == -1)
+			break;
+	if (i == NE_SPRAY_SOCKS) {
+		close(fd);
+		return;
+	}
+	netengine_sock_open(NE_SOCK_SPRAY + i, fd, iu->port);
+	if (spray.open++ == 0)
+		evtimer_add(&spray.gc, &tv);
 }
 
 static void
@@ -436,6 +546,11 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
 			fatalx("bad UDP_SOCKET");
 		netengine_udp_set(proc_imsg_fd(imsg), &iu);
+		break;
+	case IMSG_UDP_SPRAY_FD:
+		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
+			fatalx("bad UDP_SPRAY_FD");
+		netengine_spray_add(proc_imsg_fd(imsg), &iu);
 		break;
 	case IMSG_CONTROL_FD:
 		control_listen(proc_imsg_fd(imsg));
@@ -532,6 +647,7 @@ netengine_ready(void)
 {
 	if ((rxbuf = calloc(NE_RX_BUFS, sizeof(*rxbuf))) == NULL)
 		fatal(NULL);
+	evtimer_set(&spray.gc, netengine_spray_gc, NULL);
 	wg_init();
 	rdv_init();
 }
@@ -539,6 +655,10 @@ netengine_ready(void)
 void
 netengine_main(const struct passwd *pw)
 {
+	size_t	 i;
+
+	for (i = 0; i < NE_SOCKS; i++)
+		socks[i].fd = -1;
 	/* OpenSSL's algorithms, fetched while files can still be read. */
 	if (wgc_init() == -1)
 		fatalx("cannot initialise OpenSSL");

@@ -15,9 +15,11 @@
 #include "proc.h"
 
 void	netengine_main(const struct passwd *);
-#define NE_SOCKS	2
 #define NE_SOCK_CUR	0	/* the socket now */
 #define NE_SOCK_PREV	1	/* the one before a rotation */
+#define NE_SOCK_SPRAY	2	/* the first of the many-probe sockets */
+#define NE_SPRAY_SOCKS	CLAWD_SPRAY_MAX
+#define NE_SOCKS	(NE_SOCK_SPRAY + NE_SPRAY_SOCKS)
 #define NE_SOCK_DIRECT	(-1)	/* the current one, never via the relay */
 extern int	netengine_rx_sock;
 

@@ -36,6 +36,7 @@
 #include "wg.h"
 #include "netengine.h"
 #include "rdv.h"
+#include "spray.h"
 
 #define RDV_TICK_MS		100
 #define RDV_REFRESH		60	/* s before expiry: a new offer */
@@ -94,11 +95,14 @@ struct rdv_peer {
 
 	struct rdv_cand		 remote[RDV_REMOTE_MAX];
 	size_t			 nremote;
+	struct spray_nat	 peer_nat;	/* as its message said */
+	struct spray		 spray;
 	uint64_t		 punch_start;
 	uint64_t		 punch_len;
 	uint64_t		 punch_last;
 	uint32_t		 probes;
 	struct sockaddr_storage	 path;
+	int			 path_sock;	/* ours: NE_SOCK_CUR, a spray */
 	uint32_t		 path_prio;
 	int			 have_path;
 	int			 path_relayed;	/* through a TURN relay */
@@ -120,7 +124,7 @@ static struct {
 	uint16_t		 port;
 	uint64_t		 port_at;	/* when the socket came */
 	int			 drop_ready;
-	int			 listen;	/* the signaler follows */
+	uint32_t		 listen;	/* DROP_LISTEN_*, told */
 	uint64_t		 need_at;	/* a peer needed the drop */
 	struct {
 		uint8_t		 id[RDV_ID_LEN];
@@ -138,7 +142,7 @@ static void	rdv_commit(struct rdv_peer *, struct wg_peer *);
 static void	rdv_upgrade(struct rdv_peer *, uint64_t);
 static void	rdv_answer(struct rdv_peer *, uint64_t);
 static void	rdv_adopt(struct rdv_peer *, struct wg_peer *);
-static void	rdv_nat(uint8_t *, int16_t *);
+static void	rdv_nat(uint8_t *, int16_t *, uint8_t *);
 
 void
 rdv_init(void)
@@ -146,7 +150,7 @@ rdv_init(void)
 	struct timeval	 tv = { 0, RDV_TICK_MS * 1000 };
 
 	TAILQ_INIT(&r.peers);
-	r.listen = 1;		/* the signaler starts following */
+	r.listen = DROP_LISTEN_EAGER;	/* as the signaler starts */
 	/* ChannelData: 4 bytes of framing instead of 36 per packet. */
 	turn_use_channels(1);
 	evtimer_set(&r.tick, rdv_tick, NULL);
@@ -177,7 +181,7 @@ rdv_nat_known(uint64_t now)
 	    now - r.port_at >= RDV_NATWAIT_MS)
 		return 1;
 	/* One mapping for two servers needs no guessing: go ahead. */
-	rdv_nat(&m, &d);
+	rdv_nat(&m, &d, NULL);
 	return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
 }
 
@@ -193,6 +197,15 @@ rdv_peer(uint32_t id)
 }
 
 /* --- configuration --------------------------------------------------- */
+
+static void
+rdv_peer_free(struct rdv_peer *rp)
+{
+	spray_end(&rp->spray);
+	TAILQ_REMOVE(&r.peers, rp, entry);
+	explicit_bzero(rp, sizeof(*rp));
+	free(rp);
+}
 
 void
 rdv_conf_start(void)
@@ -232,9 +245,7 @@ rdv_conf_peer(const struct imsg_conf_peer *cp)
 			rp->seen = 1;
 			return;
 		}
-		TAILQ_REMOVE(&r.peers, rp, entry);
-		explicit_bzero(rp, sizeof(*rp));
-		free(rp);
+		rdv_peer_free(rp);
 	}
 	if ((rp = calloc(1, sizeof(*rp))) == NULL)
 		fatal("rdv");
@@ -252,11 +263,8 @@ rdv_conf_end(void)
 	struct rdv_peer	*rp, *next;
 
 	TAILQ_FOREACH_SAFE(rp, &r.peers, entry, next)
-		if (!rp->seen) {
-			TAILQ_REMOVE(&r.peers, rp, entry);
-			explicit_bzero(rp, sizeof(*rp));
-			free(rp);
-		}
+		if (!rp->seen)
+			rdv_peer_free(rp);
 	memcpy(r.hosts, r.hosts_next, sizeof(r.hosts));
 	r.nhosts = r.nhosts_next;
 }
@@ -309,22 +317,31 @@ rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
  * Our NAT's mapping behaviour from what the STUN servers saw of our one
  * socket: the same address for all is endpoint-independent; different
  * ports from one address with a steady step are a sequential
- * allocator, whose next mapping can be guessed.
+ * allocator, whose next mapping can be guessed.  The filtering only
+ * RFC 5780 discovery knows.
  */
 static void
-rdv_nat(uint8_t *mapping, int16_t *delta)
+rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
 {
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
 	size_t			 n, i;
 	int			 d;
-	uint8_t			 filtering;
+	uint8_t			 filtering, dummy;
 
+	if (filt == NULL)
+		filt = &dummy;
 	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
 	if (natdisc_get(mapping, &filtering, &d) == 0 &&
 	    *mapping != RDV_NAT_UNKNOWN) {
 		*delta = d > 0 && d <= 64 ? d : 0;
+		*filt = filtering == CTL_NATD_EI ||
+		    filtering == CTL_NATD_NONE ? RDV_FILT_EIF :
+		    filtering == CTL_NATD_AD ? RDV_FILT_ADF :
+		    filtering == CTL_NATD_APD ? RDV_FILT_APDF :
+		    RDV_FILT_UNKNOWN;
 		return;
 	}
+	*filt = RDV_FILT_UNKNOWN;
 	*mapping = RDV_NAT_UNKNOWN;
 	*delta = 0;
 	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
@@ -377,7 +394,7 @@ rdv_gather(struct rdv_msg *msg, int relay)
 	if (relay && turn_relayed(&ss) == 0)
 		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
 		    RDV_CAND_RELAY, &ss);
-	rdv_nat(&msg->mapping, &msg->delta);
+	rdv_nat(&msg->mapping, &msg->delta, &msg->filtering);
 }
 
 static int
@@ -400,6 +417,9 @@ rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg)
 	int			 k, port;
 
 	rp->nremote = 0;
+	rp->peer_nat.mapping = msg->mapping;
+	rp->peer_nat.filtering = msg->filtering;
+	rp->peer_nat.delta = msg->delta;
 	for (i = 0; i < msg->ncand; i++) {
 		rdv_cand_add(rp->remote, &rp->nremote, RDV_REMOTE_MAX,
 		    msg->cand[i].type, &msg->cand[i].ss);
@@ -547,9 +567,14 @@ rdv_key(const struct imsg_rdv_key *k)
 
 /* --- punching -------------------------------------------------------- */
 
+/*
+ * A probe to TO: through our relay (VIA), or from socket SOCK
+ * (NE_SOCK_DIRECT: the current one, never through the relay).
+ */
 static void
 rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
-    uint8_t kind, const uint8_t *txid, const struct sockaddr *seen, int via)
+    uint8_t kind, const uint8_t *txid, const struct sockaddr *seen, int via,
+    int sock)
 {
 	struct probe	 p;
 	uint8_t		 pkt[PROBE_LEN];
@@ -567,9 +592,44 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 		return;
 	/* A direct probe goes direct, even to an address we relay to. */
 	if ((via ? turn_send((const struct sockaddr *)to, pkt, sizeof(pkt)) :
-	    netengine_send_on(NE_SOCK_DIRECT, (const struct sockaddr *)to,
+	    netengine_send_on(sock, (const struct sockaddr *)to,
 	    pkt, sizeof(pkt))) == 0)
 		r.probes_out++;
+}
+
+/* The many-probe technique's probes (spray.c). */
+static void
+rdv_spray_send(void *arg, int sock, const struct sockaddr_storage *to)
+{
+	rdv_probe_send(arg, to, PROBE_REQUEST, NULL, NULL, 0, sock);
+}
+
+/*
+ * Punching begins: if one NAT is hard and the other easy (spray.c),
+ * the many-probe technique too, toward the peer's mapped address.
+ */
+static void
+rdv_spray_start(struct rdv_peer *rp, uint64_t now)
+{
+	struct spray_nat	 ours;
+	enum spray_kind		 kind;
+	size_t			 i;
+
+	memset(&ours, 0, sizeof(ours));
+	rdv_nat(&ours.mapping, &ours.delta, &ours.filtering);
+	if ((kind = spray_kind(&ours, &rp->peer_nat)) == SPRAY_NONE) {
+		spray_end(&rp->spray);
+		return;
+	}
+	for (i = 0; i < rp->nremote; i++)
+		if (rp->remote[i].type == RDV_CAND_SRFLX &&
+		    !rp->remote[i].via_relay)
+			break;
+	if (i == rp->nremote ||
+	    spray_begin(&rp->spray, kind, &rp->remote[i].ss, now) == -1)
+		return;
+	log_info("rdv: peer %u: many-probe technique, the %s side", rp->id,
+	    kind == SPRAY_HARD ? "hard" : "easy");
 }
 
 static void
@@ -583,6 +643,7 @@ rdv_punch(struct rdv_peer *rp, uint64_t now, uint64_t len)
 	rp->punch_last = 0;
 	rp->probes = 0;
 	rp->have_path = 0;
+	rp->path_sock = NE_SOCK_CUR;
 	rp->path_prio = 0;
 	rp->path_relayed = 0;
 	rp->path_via = 0;
@@ -659,7 +720,7 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 		    rp->remote[i].type == RDV_CAND_RELAY))
 			continue;
 		rdv_probe_send(rp, &rp->remote[i].ss, PROBE_REQUEST, NULL,
-		    NULL, rp->remote[i].via_relay);
+		    NULL, rp->remote[i].via_relay, NE_SOCK_DIRECT);
 		rp->probes++;
 	}
 }
@@ -673,6 +734,7 @@ rdv_adopt(struct rdv_peer *rp, struct wg_peer *wp)
 	rp->committed = 1;
 	rp->t_commit = wg_now_ms();
 	rp->path = wp->endpoint;
+	rp->path_sock = wp->sock;
 	/* Through our relay, or to the peer's, or direct. */
 	rp->path_via = netengine_is_relayed((struct sockaddr *)&rp->path);
 	rp->path_relayed = rp->path_via;
@@ -693,8 +755,8 @@ rdv_commit(struct rdv_peer *rp, struct wg_peer *wp)
 	rp->t_commit = wg_now_ms();
 	/* WireGuard's packets to it go through our relay, or not. */
 	netengine_relay_mark((struct sockaddr *)&rp->path, rp->path_via);
-	/* Probes go out on the current socket: so does the tunnel now. */
-	wg_set_endpoint(wp, (struct sockaddr *)&rp->path, NE_SOCK_CUR);
+	/* The tunnel goes out where the probes that found it did. */
+	wg_set_endpoint(wp, (struct sockaddr *)&rp->path, rp->path_sock);
 	if (rp->role == PEER_ROLE_ANSWER)
 		wg_initiate(wp, 0);
 }
@@ -723,6 +785,9 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 	uint32_t		 prio;
 	size_t			 i;
 	uint8_t			 type = RDV_CAND_PRFLX;
+	/* A many-probe socket answers for itself; else the current one. */
+	int			 sock = netengine_rx_sock >= NE_SOCK_SPRAY ?
+				    netengine_rx_sock : NE_SOCK_DIRECT;
 
 	if (probe_parse(&p, pkt, len) == -1 ||
 	    (rp = rdv_peer_by_conn(p.conn)) == NULL ||
@@ -736,7 +801,14 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 	if (p.kind == PROBE_REQUEST) {
 		/* Answered the way it came, through our relay or not. */
 		rdv_probe_send(rp, &ss, PROBE_RESPONSE, p.txid, from,
-		    relayed);
+		    relayed, sock);
+		/*
+		 * The peer's many probes found one of our sockets: ask back
+		 * from it at once, so that our side has the path too.
+		 */
+		if (sock != NE_SOCK_DIRECT && rp->spray.kind != SPRAY_NONE)
+			rdv_probe_send(rp, &ss, PROBE_REQUEST, NULL, NULL, 0,
+			    sock);
 		/* Peer-reflexive: a new way back, probe it too. */
 		if (rp->state == RDV_PUNCHING && (!rp->committed ||
 		    rp->upgrading))
@@ -750,6 +822,10 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 		}
 		return;
 	}
+	/* A many-probe answer while relayed: the direct path replaces it. */
+	if (rp->state == RDV_UP && rp->path_relayed && !relayed &&
+	    rp->spray.kind != SPRAY_NONE)
+		rdv_upgrade(rp, wg_now_ms());
 	if (rp->state != RDV_PUNCHING)
 		return;
 	for (i = 0; i < rp->nremote; i++)
@@ -764,6 +840,8 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 	if ((wp = wg_peer_by_id(rp->id)) == NULL)
 		return;
 	rp->path = ss;
+	rp->path_sock = relayed || sock == NE_SOCK_DIRECT ? NE_SOCK_CUR :
+	    sock;
 	rp->path_prio = prio;
 	rp->path_relayed = type == RDV_CAND_RELAY;
 	rp->path_via = relayed;
@@ -909,6 +987,7 @@ rdv_input(struct imsg *imsg)
 	rdv_remove_file(hdr.name);
 	rp->t_msg = mnow;
 	rdv_punch(rp, mnow, RDV_PUNCH_MS);
+	rdv_spray_start(rp, mnow);
 	log_info("rdv: peer %u: response %s with %zu candidates", rp->id,
 	    hdr.name, msg.ncand);
 }
@@ -987,6 +1066,7 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 	}
 	r.responses_out++;
 	rdv_punch(rp, now, RDV_PUNCH_MS);
+	rdv_spray_start(rp, now);
 	log_info("rdv: peer %u: answered offer %s with %zu candidates",
 	    rp->id, rp->offer_name, resp.ncand);
 }
@@ -1015,28 +1095,33 @@ rdv_up_tick(struct rdv_peer *rp, uint64_t now)
 		    rp->path_relayed ? RDV_CAND_RELAY : RDV_CAND_PRFLX,
 		    &rp->path, rp->path_via);
 	rdv_punch(rp, now, RDV_REPROBE_MS);
+	rdv_spray_start(rp, now);
 }
 
 /*
- * Does a peer need the drop?  One we offer to, always: its request or
- * response can come at any time, from a client that restarted too.
- * One we answer, while it is not connected.  Without rendezvous peers
+ * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
+ * peer: its request or response can come at any time, from a client
+ * that restarted too.  Paced when a peer we answer is not connected.
+ * Not at all when every peer we answer is.  Without rendezvous peers
  * the drop is clawctl's alone, and is followed as ever.
  */
-static int
+static uint32_t
 rdv_drop_needed(void)
 {
 	struct rdv_peer	*rp;
+	uint32_t	 need = DROP_LISTEN_PAUSE;
 	int		 roles = 0;
 
 	TAILQ_FOREACH(rp, &r.peers, entry) {
-		if (rp->role == PEER_ROLE_OFFER ||
-		    (rp->role == PEER_ROLE_ANSWER && rp->state != RDV_UP))
-			return 1;
-		if (rp->role == PEER_ROLE_ANSWER)
+		if (rp->role == PEER_ROLE_OFFER)
+			return DROP_LISTEN_EAGER;
+		if (rp->role == PEER_ROLE_ANSWER) {
 			roles = 1;
+			if (rp->state != RDV_UP)
+				need = DROP_LISTEN_PACED;
+		}
 	}
-	return !roles;
+	return roles ? need : DROP_LISTEN_EAGER;
 }
 
 /* Tell the signaler to follow the folder, or to pause after a while. */
@@ -1044,12 +1129,12 @@ static void
 rdv_listen_tick(uint64_t now)
 {
 	struct imsg_drop_listen	 dl;
-	int			 need;
+	uint32_t		 need;
 
-	if ((need = rdv_drop_needed()))
+	if ((need = rdv_drop_needed()) != DROP_LISTEN_PAUSE)
 		r.need_at = now;
 	else if (r.need_at != 0 && now - r.need_at < RDV_LISTEN_LINGER_MS)
-		need = 1;
+		return;
 	if (need == r.listen)
 		return;
 	r.listen = need;
@@ -1073,6 +1158,15 @@ rdv_tick(int fd, short ev, void *arg)
 	evtimer_add(&r.tick, &tv);
 	rdv_listen_tick(now);
 	TAILQ_FOREACH(rp, &r.peers, entry) {
+		/* Many probes until a direct path carries the tunnel. */
+		if (rp->spray.kind != SPRAY_NONE) {
+			if (rp->state == RDV_IDLE || rp->state == RDV_OFFERED ||
+			    (rp->state == RDV_UP && !rp->path_relayed))
+				spray_end(&rp->spray);
+			else
+				spray_tick(&rp->spray, now, rdv_spray_send,
+				    rp);
+		}
 		switch (rp->state) {
 		case RDV_IDLE:
 			if (!r.drop_ready)

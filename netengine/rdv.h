@@ -39,6 +39,12 @@
 #define RDV_NAT_EDM		2	/* endpoint-dependent */
 #define RDV_NAT_NONE		3	/* mapped address is our own */
 
+/* NAT filtering behaviour (RFC 4787), as RFC 5780 discovery found it. */
+#define RDV_FILT_UNKNOWN	0
+#define RDV_FILT_EIF		1	/* endpoint-independent, or none */
+#define RDV_FILT_ADF		2	/* address-dependent */
+#define RDV_FILT_APDF		3	/* address- and port-dependent */
+
 struct rdv_cand {
 	uint8_t			 type;
 	uint8_t			 via_relay;	/* ours: reached through it */
@@ -49,6 +55,7 @@ struct rdv_cand {
 struct rdv_msg {
 	uint8_t			 kind;
 	uint8_t			 mapping;	/* RDV_NAT_* */
+	uint8_t			 filtering;	/* RDV_FILT_* */
 	int16_t			 delta;		/* port step, EDM */
 	uint8_t			 conn[RDV_ID_LEN];
 	int64_t			 ts;		/* s since the epoch */

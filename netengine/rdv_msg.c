@@ -79,6 +79,7 @@ rdv_encode(uint8_t *buf, size_t cap, const struct rdv_msg *m)
 	be64_put(buf + 24, (uint64_t)m->ts);
 	be64_put(buf + 32, (uint64_t)m->expiry);
 	be16_put(buf + 40, (uint16_t)m->delta);
+	buf[42] = m->filtering;
 	memcpy(buf + 44, m->token, RDV_HASH_LEN);
 	for (i = 0; i < m->ncand; i++) {
 		c = buf + RDV_HDR_LEN + i * RDV_CAND_LEN;
@@ -119,7 +120,7 @@ rdv_decode(struct rdv_msg *m, const uint8_t *buf, size_t len)
 	    buf[5] < RDV_KIND_OFFER || buf[5] > RDV_KIND_REQUEST ||
 	    buf[6] > RDV_NAT_NONE || buf[7] > RDV_CAND_MAX ||
 	    len != RDV_HDR_LEN + (size_t)buf[7] * RDV_CAND_LEN ||
-	    buf[42] != 0 || buf[43] != 0)
+	    buf[42] > RDV_FILT_APDF || buf[43] != 0)
 		return -1;
 	m->kind = buf[5];
 	m->mapping = buf[6];
@@ -128,6 +129,7 @@ rdv_decode(struct rdv_msg *m, const uint8_t *buf, size_t len)
 	m->ts = (int64_t)be64_get(buf + 24);
 	m->expiry = (int64_t)be64_get(buf + 32);
 	m->delta = (int16_t)be16_get(buf + 40);
+	m->filtering = buf[42];
 	memcpy(m->token, buf + 44, RDV_HASH_LEN);
 	if (m->ts < 0 || m->expiry < m->ts)
 		return -1;

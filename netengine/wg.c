@@ -151,14 +151,30 @@ wg_set_endpoint(struct wg_peer *p, const struct sockaddr *sa, int sock)
 	memcpy(&p->endpoint, sa, sa_len(sa));
 }
 
-/* A port rotation: every peer stays on the old socket for now. */
+/*
+ * A port rotation: every peer on the current socket stays on the old
+ * one for now (one on a many-probe socket stays where it is).
+ */
 void
 wg_sock_rotated(int prev)
 {
 	struct wg_peer	*p;
 
 	TAILQ_FOREACH(p, &wg.peers, entry)
-		p->sock = prev;
+		if (p->sock == NE_SOCK_CUR)
+			p->sock = prev;
+}
+
+/* Does a peer's tunnel use this socket? */
+int
+wg_sock_used(int sock)
+{
+	struct wg_peer	*p;
+
+	TAILQ_FOREACH(p, &wg.peers, entry)
+		if (p->sock == sock)
+			return 1;
+	return 0;
 }
 
 /* The old socket is closed: whoever is still on it tries the new. */

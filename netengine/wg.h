@@ -60,7 +60,7 @@ struct wg_peer {
 	uint8_t			 pubkey[WGC_KEY_LEN];
 	struct cookie_maker	 cm;
 	struct sockaddr_storage	 endpoint;	/* family 0: unknown */
-	int			 sock;		/* NE_SOCK_CUR or _PREV */
+	int			 sock;		/* NE_SOCK_*, a spray one */
 	uint32_t		 keepalive;	/* s, 0 off */
 	uint32_t		 role;
 
@@ -123,6 +123,7 @@ void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 
 void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *, int);
 void	 wg_sock_rotated(int);
+int	 wg_sock_used(int);
 void	 wg_sock_closed(int);
 struct wg_peer *wg_peer_by_id(uint32_t);
 

@@ -456,6 +456,41 @@ parent_rotate(int fd, short ev, void *arg)
 	parent_rotate_arm();
 }
 
+/*
+ * Sockets for the many-probe technique: netengine cannot make them.
+ * Bounded, so that netengine, which parses what the network sends,
+ * cannot use the parent to use up the host's ports.
+ */
+static void
+parent_spray(struct imsgev *iev, struct imsg *imsg)
+{
+	static time_t		 last;
+	struct imsg_udp_spray	 us;
+	struct imsg_udp		 iu;
+	time_t			 now = time(NULL);
+	uint32_t		 i;
+	int			 s;
+
+	if (iev->peer != PROC_NETENGINE ||
+	    imsg_get_data(imsg, &us, sizeof(us)) == -1)
+		fatalx("bad UDP_SPRAY from %s", proc_name(iev->peer));
+	if (us.count > CLAWD_SPRAY_MAX ||
+	    (last != 0 && now - last < CLAWD_SPRAY_GAP)) {
+		log_warnx("spray: %u sockets refused (too many, or too soon)",
+		    us.count);
+		return;
+	}
+	last = now;
+	for (i = 0; i < us.count; i++) {
+		memset(&iu, 0, sizeof(iu));
+		if ((s = udp_open_sized(0, &iu.port, 0)) == -1)
+			break;
+		imsgev_compose(iev, IMSG_UDP_SPRAY_FD, 0, 0, s, &iu,
+		    sizeof(iu));
+	}
+	log_debug("spray: %u sockets for netengine", i);
+}
+
 static void
 parent_refresh(int fd, short ev, void *arg)
 {
@@ -563,6 +598,9 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_RESOLVE:
 		parent_resolve(iev, imsg);
+		break;
+	case IMSG_UDP_SPRAY:
+		parent_spray(iev, imsg);
 		break;
 	case IMSG_CTL_SHOW_STATUS:
 		parent_ctl_status(iev, imsg_get_id(imsg));

@@ -18,6 +18,7 @@ struct imsgev;
 int	 secret_open(const char *, const char *);
 int	 secrets_check(struct clawd_conf *);
 int	 udp_open(uint16_t, uint16_t *);
+int	 udp_open_sized(uint16_t, uint16_t *, int);
 int	 control_open(const char *);
 void	 control_cleanup(const char *);
 int	 https_conf_make(struct clawd_mega *, struct imsg_https_conf *);

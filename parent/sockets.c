@@ -112,9 +112,16 @@ secrets_check(struct clawd_conf *conf)
 int
 udp_open(uint16_t port, uint16_t *bound)
 {
+	return udp_open_sized(port, bound, 4 * 1024 * 1024);
+}
+
+/* The same with buffers of BUFSZ bytes, or the system's for 0. */
+int
+udp_open_sized(uint16_t port, uint16_t *bound, int bufsz)
+{
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof(sin);
-	int			 fd, on = 1, bufsz = 4 * 1024 * 1024;
+	int			 fd, on = 1;
 
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
@@ -128,8 +135,12 @@ udp_open(uint16_t port, uint16_t *bound)
 	/* Coalesced receives; without them only speed suffers. */
 	(void)setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
 	/* Large buffers; failing to get them only costs speed. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	if (bufsz > 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
+		    sizeof(bufsz));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz,
+		    sizeof(bufsz));
+	}
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;

@@ -951,6 +951,7 @@ drop_show(uint32_t peerid)
 	strlcpy(ds.last_error, mega_last_error(), sizeof(ds.last_error));
 	ds.sc_live = mega_sc_live();
 	ds.following = mega_following();
+	ds.pace_ms = mega_pace_ms();
 	ds.files = nfiles;
 	ds.backoff_ms = mq_backoff_left();
 	ds.requests = mega_stats.requests;

@@ -29,6 +29,7 @@
 
 #define MEGA_POLL_MS		15000	/* f without sc, plus jitter */
 #define MEGA_SC_FLOOR_MS	200	/* between two sc requests */
+#define MEGA_PACE_MAX_MS	30000	/* paced: sc at least this often */
 #define MEGA_PATH_DEPTH		16
 #define MEGA_CREQ_MAX		2048	/* crypto requests outstanding */
 
@@ -74,6 +75,9 @@ static struct {
 	int		 sc_live;
 	int		 sc_busy;
 	int		 paused;		/* no peer needs the drop */
+	int		 paced;			/* one client among many */
+	unsigned int	 pace_ms;		/* paced: sc at most this often */
+	struct timespec	 pace_last;		/* the last packets */
 	unsigned int	 sc_failures;
 	struct timespec	 sc_last;
 	struct event	 sc_ev;
@@ -182,21 +186,35 @@ mega_sc_live(void)
 int
 mega_following(void)
 {
-	return !m.paused;
+	return m.paused ? DROP_LISTEN_PAUSE : m.paced ? DROP_LISTEN_PACED :
+	    DROP_LISTEN_EAGER;
+}
+
+int64_t
+mega_pace_ms(void)
+{
+	return m.paced ? m.pace_ms : 0;
 }
 
 /*
- * Netengine tells us whether any peer may need a file from the drop.
- * When none does, following the folder is paused: on an account that
- * many clients share, every file wakes every follower's sc, and an
- * idle client need not pay for that.  Files still go in and out.
+ * Netengine tells us how to follow the folder (DROP_LISTEN_*).  Paused:
+ * on an account that many clients share, every file wakes every
+ * follower's sc, and an idle client need not pay for that.  Paced: a
+ * client that waits for its offer asks sc at most every pace_ms, which
+ * doubles while changes keep coming (to MEGA_PACE_MAX_MS) and halves
+ * when they are sparse.  Files still go in and out either way.
  */
 void
-mega_listen(int on)
+mega_listen(uint32_t how)
 {
-	if (on == !m.paused)
+	int	 paused = how == DROP_LISTEN_PAUSE;
+
+	m.paced = how == DROP_LISTEN_PACED;
+	if (m.pace_ms == 0)
+		m.pace_ms = MEGA_SC_FLOOR_MS;
+	if (paused == m.paused)
 		return;
-	m.paused = !on;
+	m.paused = paused;
 	if (m.paused) {
 		log_info("mega: no peer needs the drop; not following it");
 		evtimer_del(&m.sc_ev);
@@ -906,6 +924,53 @@ mega_sc_again(unsigned int ms)
 	mega_timer(&m.sc_ev, ms);
 }
 
+static long long
+mega_ms_since(const struct timespec *t)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000LL +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/*
+ * Packets came: when to ask sc again.  Paced, packets again within
+ * twice the interval mean a busy account (double it), fewer a quiet
+ * one (halve it; after a long silence start from the floor).
+ */
+static unsigned int
+mega_pace_packets(void)
+{
+	long long	 since;
+
+	if (!m.paced)
+		return MEGA_SC_FLOOR_MS;
+	since = mega_ms_since(&m.pace_last);
+	clock_gettime(CLOCK_MONOTONIC, &m.pace_last);
+	if (since < 2LL * m.pace_ms)
+		m.pace_ms = m.pace_ms * 2 > MEGA_PACE_MAX_MS ?
+		    MEGA_PACE_MAX_MS : m.pace_ms * 2;
+	else if (since > 4LL * MEGA_PACE_MAX_MS ||
+	    m.pace_ms / 2 < MEGA_SC_FLOOR_MS)
+		m.pace_ms = MEGA_SC_FLOOR_MS;
+	else
+		m.pace_ms /= 2;
+	return m.pace_ms;
+}
+
+/* A wait ended: paced, not before the interval since the last packets. */
+static unsigned int
+mega_pace_wait(void)
+{
+	long long	 since;
+
+	if (!m.paced)
+		return 0;
+	since = mega_ms_since(&m.pace_last);
+	return since >= m.pace_ms ? 0 : (unsigned int)(m.pace_ms - since);
+}
+
 static void
 mega_sc_packets(const struct ma_sc *sc)
 {
@@ -955,8 +1020,8 @@ mega_sc_packets(const struct ma_sc *sc)
 static void
 mega_wait_done(const struct https_reply *rep, void *arg)
 {
-	struct timespec	 now;
 	long long	 waited;
+	unsigned int	 pace;
 
 	(void)arg;
 	m.sc_busy = 0;
@@ -970,10 +1035,11 @@ mega_wait_done(const struct https_reply *rep, void *arg)
 		return;
 	}
 	/* At once after a long wait; a wait that ends at once is paced. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	waited = (now.tv_sec - m.sc_last.tv_sec) * 1000 +
-	    (now.tv_nsec - m.sc_last.tv_nsec) / 1000000;
-	mega_sc_again(waited >= MEGA_SC_FLOOR_MS ? 0 : MEGA_SC_FLOOR_MS);
+	waited = mega_ms_since(&m.sc_last);
+	pace = mega_pace_wait();
+	if (waited < MEGA_SC_FLOOR_MS && pace < MEGA_SC_FLOOR_MS)
+		pace = MEGA_SC_FLOOR_MS;
+	mega_sc_again(pace);
 }
 
 static void
@@ -997,7 +1063,7 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 			strlcpy(m.sn, sc.sn, sizeof(m.sn));
 			ma_sc_free(&sc);
 			if (mega_usable())
-				mega_sc_again(MEGA_SC_FLOOR_MS);
+				mega_sc_again(mega_pace_packets());
 			return;
 		}
 		if (m.paused) {

@@ -86,7 +86,8 @@ void		 mega_error(const char *, ...)
 const char	*mega_last_error(void);
 int		 mega_sc_live(void);
 int		 mega_following(void);
-void		 mega_listen(int);
+int64_t		 mega_pace_ms(void);
+void		 mega_listen(uint32_t);
 const char	*mega_folder(void);
 const char	*mega_account_name(void);
 int		 mega_attr_name(const char *, char *, size_t);

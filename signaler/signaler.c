@@ -107,7 +107,9 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_DROP_LISTEN:
 		if (imsg_get_data(imsg, &dl, sizeof(dl)) == -1)
 			fatalx("bad DROP_LISTEN");
-		mega_listen(dl.listen != 0);
+		if (dl.listen > DROP_LISTEN_PACED)
+			fatalx("bad DROP_LISTEN");
+		mega_listen(dl.listen);
 		break;
 	case IMSG_CTL_SHOW_DROP:
 	case IMSG_CTL_DROP_PUT:

@@ -6,9 +6,8 @@
 #	fc -> sym	full cone against random symmetric (peer-reflexive)
 #	prc -> seq	sequential symmetric found by port prediction
 #	rc -> sym	address-restricted cone lets the new random port in
-#	sym -> prc	random symmetric against port-restricted: theory
-#			says relay only; passes when it does not connect
-#			directly and neither side claims a direct path
+#	sym -> prc	random symmetric against port-restricted: the
+#			many-probe technique (netengine/spray.c)
 #
 # Fails if a pair that theory says connects directly does not, or if a
 # relay-only pair connects or claims to.  The rule is in rdv_matrix.sh;

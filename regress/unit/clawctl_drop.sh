@@ -118,23 +118,34 @@ else
 	fail "show drop, text (rc $rc)"
 fi
 
-fake CTL_SHOW_DROP state-paused || exit 99
-ctl -j show drop; rc=$?
-fakewait || rc=fake
-cp "$out" "$out.j"
-fake CTL_SHOW_DROP state-paused || exit 99
-ctl show drop; rc2=$?
-if fakewait && [ "$rc" = 0 ] && [ $rc2 -eq 0 ] &&
-    grep -qx 'drop: ready (paused)' "$out" &&
-    python3 -c '
+# show_both SCENARIO LINE PYCOND WHAT: -j and text from the same state;
+# the text has LINE, the JSON object d satisfies PYCOND.
+show_both()
+{
+	local rc rc2
+
+	fake CTL_SHOW_DROP "$1" || exit 99
+	ctl -j show drop; rc=$?
+	fakewait || rc=fake
+	cp "$out" "$out.j"
+	fake CTL_SHOW_DROP "$1" || exit 99
+	ctl show drop; rc2=$?
+	if fakewait && [ "$rc" = 0 ] && [ $rc2 -eq 0 ] &&
+	    grep -qx "$2" "$out" &&
+	    python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(0 if d["following"] is False and d["sc_live"] is True else 1)' \
-    "$out.j"; then
-	ok "show drop, paused, text and json"
-else
-	fail "show drop, paused (rc $rc $rc2)"
-fi
+sys.exit(0 if $3 else 1)" "$out.j"; then
+		ok "show drop, $4, text and json"
+	else
+		fail "show drop, $4 (rc $rc $rc2)"
+	fi
+}
+
+show_both state-paused 'drop: ready (paused)' \
+    'd["following"] is False and d["sc_live"] is True' paused
+show_both state-paced 'drop: ready (sc live, paced)' \
+    'd["following"] is True and d["pace_ms"] == 4000' paced
 
 fake CTL_SHOW_DROP state-backoff || exit 99
 ctl sh dr; rc=$?

@@ -27,7 +27,7 @@ HDR = struct.Struct("=IIII")
 FD_MARK = 0x80000000
 
 # Payloads as the C structs lay them out (native alignment).
-DROP_STATE = struct.Struct("@32s255s1024s128sIIIq7Q")
+DROP_STATE = struct.Struct("@32s255s1024s128sIIIqq7Q")
 DROP_FILE = struct.Struct("@128s9sB6sqq")
 RESULT = struct.Struct("@i256s")
 
@@ -119,15 +119,18 @@ def main():
              RESULT.pack(5, cstr(args.message, 256)))
     elif sc == "ok":
         send(conn, T["IMSG_CTL_RESULT"], RESULT.pack(0, b"\0" * 256))
-    elif sc in ("state", "state-backoff", "state-paused"):
+    elif sc in ("state", "state-backoff", "state-paused", "state-paced"):
         backoff = 4200 if sc == "state-backoff" else 0
-        following = 0 if sc == "state-paused" else 1
+        # DROP_LISTEN_PAUSE, _EAGER, _PACED
+        following = {"state-paused": 0, "state-paced": 2}.get(sc, 1)
+        pace = 4000 if sc == "state-paced" else 0
         lasterr = "-3 (EAGAIN) try again" if backoff else ""
         send(conn, T["IMSG_CTL_DROP_STATE"], DROP_STATE.pack(
             cstr("ready" if not backoff else "backoff", 32),
             cstr("v1@test.invalid", 255),
             cstr("/temp-share/clawchat-connections", 1024),
             cstr(lasterr, 128), 0 if backoff else 1, following, 2, backoff,
+            pace,
             42, 1, 1, 1, 3, 2, 1))
         send(conn, T["IMSG_CTL_DROP_FILE"], DROP_FILE.pack(
             cstr("pending-abc.bin", 128), cstr("AbCdEfGh", 9), 1,
