@@ -41,7 +41,7 @@
 #define RDV_TICK_MS		100
 #define RDV_REFRESH		60	/* s before expiry: a new offer */
 #define RDV_OFFER_GAP_MS	10000	/* between offers of one peer */
-#define RDV_REQUEST_GAP_MS	30000	/* between requests for an offer */
+#define RDV_REQUEST_GAP_MS	60000	/* between requests for an offer */
 #define RDV_PUNCH_MS		30000	/* probing without an answer */
 #define RDV_REPROBE_MS		15000	/* after a quiet connection */
 #define RDV_FAST_MS		3000	/* probes every tick this long */
@@ -53,7 +53,7 @@
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_LISTEN_LINGER_MS	10000	/* drop unneeded this long: pause */
-#define RDV_SEEN_MAX		256	/* accepted offer ids remembered */
+#define RDV_SEEN_MAX		4096	/* accepted ids remembered */
 #define RDV_HOSTS_MAX		16
 #define RDV_PREDICT		12	/* ports guessed past a mapping */
 #define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
@@ -90,6 +90,7 @@ struct rdv_peer {
 	struct rdv_msg		 offer;		/* answering: the offer */
 	char			 offer_name[DROP_NAME_MAX];
 	int			 have_deferred;	/* not answered yet */
+	int			 early;		/* punching before the response */
 	uint64_t		 last_upgrade;	/* relayed: last direct try */
 	int			 upgrading;	/* probing only direct pairs */
 
@@ -410,13 +411,14 @@ rdv_has_relay(const struct rdv_msg *msg)
 
 /* The other side's candidates, and guesses past a sequential NAT. */
 static void
-rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg)
+rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg, int keep)
 {
 	struct sockaddr_storage	 ss;
 	size_t			 i;
 	int			 k, port;
 
-	rp->nremote = 0;
+	if (!keep)
+		rp->nremote = 0;
 	rp->peer_nat.mapping = msg->mapping;
 	rp->peer_nat.filtering = msg->filtering;
 	rp->peer_nat.delta = msg->delta;
@@ -509,6 +511,7 @@ rdv_offer(struct rdv_peer *rp, uint64_t now, const uint8_t *id)
 	if (rp->t_begin == 0 || rp->state == RDV_IDLE)
 		rp->t_begin = now;
 	rp->state = RDV_OFFERED;
+	rp->early = 0;
 	if (rdv_seal(rp, &msg) == -1)
 		log_warnx("rdv: peer %u: cannot seal an offer", rp->id);
 	r.offers_out++;
@@ -809,6 +812,21 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 		if (sock != NE_SOCK_DIRECT && rp->spray.kind != SPRAY_NONE)
 			rdv_probe_send(rp, &ss, PROBE_REQUEST, NULL, NULL, 0,
 			    sock);
+		/*
+		 * Our offer taken: its probes can come long before its
+		 * response does (a drop slow with many clients).  Only the
+		 * peer has this connection's key: punch toward them now.
+		 */
+		if (rp->state == RDV_OFFERED && rp->role == PEER_ROLE_OFFER) {
+			rp->nremote = 0;
+			rp->early = 1;
+			rdv_remove_file(rp->myfile);
+			rp->myfile[0] = '\0';
+			rp->t_msg = wg_now_ms();
+			rdv_punch(rp, rp->t_msg, RDV_PUNCH_MS);
+			log_info("rdv: peer %u: offer taken, probed before its "
+			    "response", rp->id);
+		}
 		/* Peer-reflexive: a new way back, probe it too. */
 		if (rp->state == RDV_PUNCHING && (!rp->committed ||
 		    rp->upgrading))
@@ -971,8 +989,9 @@ rdv_input(struct imsg *imsg)
 		return;
 	}
 	/* A response to our offer: its token is our file's hash. */
-	if (rp->role != PEER_ROLE_OFFER || rp->state != RDV_OFFERED ||
-	    !rp->have_key || memcmp(rp->conn, msg.conn, RDV_ID_LEN) != 0) {
+	if (rp->role != PEER_ROLE_OFFER || (rp->state != RDV_OFFERED &&
+	    !rp->early) || !rp->have_key ||
+	    memcmp(rp->conn, msg.conn, RDV_ID_LEN) != 0) {
 		rdv_reject(hdr.name, "not an answer to our current offer");
 		return;
 	}
@@ -981,7 +1000,18 @@ rdv_input(struct imsg *imsg)
 		return;
 	}
 	r.responses_in++;
-	rdv_remote_set(rp, &msg);
+	if (rp->early) {
+		/* Its probes came first: their candidates and these. */
+		rp->early = 0;
+		rdv_remote_set(rp, &msg, 1);
+		rdv_remove_file(hdr.name);
+		if (rp->state == RDV_PUNCHING)
+			rdv_spray_start(rp, mnow);
+		log_info("rdv: peer %u: response %s after its probes",
+		    rp->id, hdr.name);
+		return;
+	}
+	rdv_remote_set(rp, &msg, 0);
 	rdv_remove_file(rp->myfile);
 	rp->myfile[0] = '\0';
 	rdv_remove_file(hdr.name);
@@ -1052,7 +1082,7 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 	struct rdv_msg	 resp;
 
 	rp->have_deferred = 0;
-	rdv_remote_set(rp, &rp->offer);
+	rdv_remote_set(rp, &rp->offer, 0);
 	memset(&resp, 0, sizeof(resp));
 	resp.kind = RDV_KIND_RESPONSE;
 	memcpy(resp.conn, rp->offer.conn, sizeof(resp.conn));

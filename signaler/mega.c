@@ -29,7 +29,7 @@
 
 #define MEGA_POLL_MS		15000	/* f without sc, plus jitter */
 #define MEGA_SC_FLOOR_MS	200	/* between two sc requests */
-#define MEGA_PACE_MAX_MS	30000	/* paced: sc at least this often */
+#define MEGA_PACE_MAX_MS	20000	/* paced: sc at least this often */
 #define MEGA_PATH_DEPTH		16
 #define MEGA_CREQ_MAX		2048	/* crypto requests outstanding */
 

@@ -6,19 +6,23 @@
 # port-restricted cone and a symmetric NAT with random ports, where no
 # single probe can find the other: the tunnel starts through host1's
 # TURN relay and moves to the direct path the many-probe technique
-# finds; and a pair in on-demand mode, where host2 asks for the offer.  Once
+# finds; two random symmetric NATs, where only the relay can carry it;
+# and a pair in on-demand mode, where host2 asks for the offer, with a
+# drop slow enough that host1 starts on host2's probes.  Once
 # connected, host2 stops following the drop and host1 does not.
 #
-#	rdv.sh [P1 P2 PATH]	one pair of profiles, the expected path
+#	rdv.sh [P1 P2 PATH [MS]]	one pair, the expected path, MEGA latency
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/rdv_lib.sh" || exit 99
 
-# rdv_pair P1 P2 PATH: one world, two clawds, the tunnel, the path.
+# rdv_pair P1 P2 PATH [LATENCY]: one world, two clawds, the tunnel,
+# the path.  With LATENCY (ms per MEGA request) the response reaches
+# host1 after host2's probes do: host1 must start on the probes.
 rdv_pair()
 {
 	local n p
 
-	rdv_world "$1" "$2"
+	rdv_world "$1" "$2" ${4:+--latency-ms "$4"}
 	rdv_clawds
 	if rdv_wait_ping 60; then
 		lab_ok "$1 to $2: tunnel up through the drop in ${RDV_SECS}s"
@@ -37,6 +41,14 @@ rdv_pair()
 			lab_fail "$1 to $2: host$n: path '$p', not $3"
 		fi
 	done
+	if [ -n "${4:-}" ]; then
+		if grep -q 'probed before its response' \
+		    "$LAB_TMP/clawd-host1/clawd.log"; then
+			lab_ok "$1 to $2: host1 punched on host2's probes"
+		else
+			lab_fail "$1 to $2: host1 waited for the response"
+		fi
+	fi
 	# Connected, the answering side stops following the drop (10 s
 	# after), the offering side never does.
 	if rdv_until 25 rdv_following_is host2 false; then
@@ -55,11 +67,14 @@ rdv_pair()
 
 rdv_start_test
 if [ $# -ge 2 ]; then
-	rdv_pair "$1" "$2" "${3:-direct}"
+	rdv_pair "$1" "$2" "${3:-direct}" "${4:-}"
 else
 	rdv_pair prc prc direct
 	rdv_pair prc sym direct
-	# On demand: host2 asks for the offer with a request file.
-	RDV_ONDEMAND=1 rdv_pair rc prc direct
+	rdv_pair sym sym relayed
+	# On demand: host2 asks for the offer with a request file; the
+	# drop slow (300 ms a request), so that the probes come first
+	# (host1 behind a full cone: they get in before it probes).
+	RDV_ONDEMAND=1 rdv_pair fc prc direct 300
 fi
 exit "$LAB_FAILED"

@@ -9,8 +9,9 @@
 # Default: the eight base profiles, 64 pairs; DIR ./rdv-matrix, SECS
 # 40.  Writes DIR/rdv-matrix.csv, DIR/rdv-matrix.txt (also printed)
 # and DIR/logs/A-B.host{1,2}.log.  Exit 1 if a pair that theory says
-# connects directly did not, or if a side claims a direct path that
-# carries nothing; 0 otherwise.
+# connects directly did not, if a relay-only pair did not connect
+# through a relay, or if a side claims a direct path that carries
+# nothing; 0 otherwise.
 #
 # RDV_MATRIX_TOGETHER=1 starts both clawds at once (see rdvm_clawds).
 # RDV_MATRIX_NO_TUNNEL_UDP=1 drops UDP sent into claw0 in both hosts
@@ -208,9 +209,10 @@ rdvm_pair()
 		conn=no
 	fi
 	# A relayed start moves to a direct pair when one answers: give
-	# it the few seconds that takes before reading the path.
+	# it the seconds that takes (many probes: up to 25) before reading
+	# the path.
 	if [ "$conn" = yes ] && [ "$ex" = direct ]; then
-		rdv_until 10 rdv_path_is host1 direct
+		rdv_until 25 rdv_path_is host1 direct
 		rdv_until 5 rdv_path_is host2 direct
 	fi
 	p1=$(rdvm_ctl_field 1 peers path)
@@ -232,8 +234,13 @@ rdvm_pair()
 	elif [ "$conn" = yes ] && [ "$p1" = direct ] &&
 	    [ "$p2" = direct ]; then
 		match=better
-	else
+	elif [ "$conn" = yes ] &&
+	    { [ "$p1" = relayed ] || [ "$p2" = relayed ]; }; then
+		# Through host1's relay, or host2's (the other side may
+		# send straight to the relayed address: "direct" to it).
 		match=yes
+	else
+		match=no
 	fi
 	# A path called direct that carries no ping is a false claim.
 	if [ "$conn" != yes ] &&
