@@ -959,6 +959,20 @@ mega_pace_packets(void)
 	return m.pace_ms;
 }
 
+/*
+ * sc failed (a rate limit, most often): paced, a busy account too;
+ * the retry waits for the back-off or the interval, the longer.
+ */
+static unsigned int
+mega_pace_failed(unsigned int backoff_ms)
+{
+	if (!m.paced)
+		return backoff_ms;
+	m.pace_ms = m.pace_ms * 2 > MEGA_PACE_MAX_MS ? MEGA_PACE_MAX_MS :
+	    m.pace_ms * 2;
+	return backoff_ms > m.pace_ms ? backoff_ms : m.pace_ms;
+}
+
 /* A wait ended: paced, not before the interval since the last packets. */
 static unsigned int
 mega_pace_wait(void)
@@ -1085,7 +1099,7 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 	    m.sc_failures++, arc4random());
 	switch (r.action) {
 	case MA_ACT_RETRY:
-		mega_sc_again(r.delay_ms);
+		mega_sc_again(mega_pace_failed(r.delay_ms));
 		break;
 	case MA_ACT_RELOGIN:
 		mega_relogin();

@@ -196,7 +196,9 @@ def parse_cand(s, ctype):
 
 def encode(kind, mapping, conn, ts, expiry, delta, token, cands):
     return (b"CLWD" + bytes([1, kind, mapping, len(cands)]) + conn +
-            struct.pack(">qqh", ts, expiry, delta) + b"\0\0" + token +
+            struct.pack(">qqh", ts, expiry, delta) +
+            b"\0\0" +         # filtering unknown, zero
+            token +
             b"".join(cands))
 
 
@@ -205,8 +207,8 @@ def decode(b):
     ts, expiry, delta = struct.unpack(">qqh", b[24:42])
     out = ["magic=%r version=%d kind=%d mapping=%d ncand=%d" %
            (magic, ver, kind, mapping, n),
-           "conn=%s ts=%d expiry=%d delta=%d" % (b[8:24].hex(), ts,
-                                                 expiry, delta),
+           "conn=%s ts=%d expiry=%d delta=%d filtering=%d" % (
+               b[8:24].hex(), ts, expiry, delta, b[42]),
            "token=%s" % b[44:76].hex()]
     for i in range(n):
         c = b[76 + 24 * i:100 + 24 * i]
