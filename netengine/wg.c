@@ -345,10 +345,20 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 			return;
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_previous);
-		p->kp_previous = p->kp_current;
+		if (p->kp_next != NULL) {
+			/*
+			 * Both sides initiated at once: the session we
+			 * answered is the one the peer sends on now.  Keep it
+			 * to receive with (as previous), not the old current;
+			 * freeing it left each side sending on a session the
+			 * other had dropped until the next handshake, 15 s.
+			 */
+			p->kp_previous = p->kp_next;
+			p->kp_next = NULL;
+			keypair_free(p->kp_current);
+		} else
+			p->kp_previous = p->kp_current;
 		p->kp_current = kp;
-		keypair_free(p->kp_next);
-		p->kp_next = NULL;
 		p->last_handshake = time(NULL);
 		/* Send something, so the responder can confirm. */
 		if (p->nstaged > 0)
