@@ -36,6 +36,7 @@
 #define DROP_PUTS_PER_MIN	30
 #define DROP_XFER_TRIES		5	/* per upload or download */
 #define DROP_RDV_AGE		360	/* s, rendezvous files fetched */
+#define DROP_RDV_FETCHES	4	/* rendezvous fetches at once */
 
 struct drop_file {
 	TAILQ_ENTRY(drop_file)	 entry;
@@ -47,6 +48,7 @@ struct drop_file {
 	int			 seen;
 	int			 deleting;
 	int			 fetched;	/* rendezvous file, taken */
+	int			 queued;	/* ... waits for a fetch slot */
 	int64_t			 size;
 	int64_t			 ts;
 };
@@ -60,6 +62,7 @@ static time_t			 put_window;
 static unsigned int		 put_count;
 static unsigned int		 name_gen;	/* stale name answers */
 static uint32_t			 roles_offer, roles_ahead, roles_ondemand;
+static unsigned int		 rdv_fetching;	/* in flight */
 
 /* Names of files we put lately: whose answers are for us. */
 #define DROP_MINE_MAX		64
@@ -85,6 +88,7 @@ struct drop_op {
 
 static void	drop_sweep(int, short, void *);
 static void	drop_rdv_fetch(struct drop_file *);
+static void	drop_rdv_next(void);
 static void	drop_get_g(struct drop_op *);
 
 int
@@ -354,12 +358,19 @@ drop_result(uint32_t peerid, int error, const char *fmt, ...)
 static void
 drop_op_free(struct drop_op *op)
 {
+	int	 rdv_get;
+
 	if (op == NULL)
 		return;
+	rdv_get = op->type == OP_GET && op->rdv;
 	if (event_initialized(&op->retry))
 		evtimer_del(&op->retry);
 	free(op->data);
 	free(op);
+	if (rdv_get) {
+		rdv_fetching--;
+		drop_rdv_next();
+	}
 }
 
 static void
@@ -901,9 +912,20 @@ drop_rdv_fetch(struct drop_file *f)
 	    time(NULL) - f->ts > DROP_RDV_AGE || f->size <= 0 ||
 	    f->size > DROP_FILE_MAX || !mega_usable())
 		return;
+	/*
+	 * A few at a time, oldest first: a folder flooded with files
+	 * that look like offers must not start a download for each at
+	 * once (memory, connections); the others wait their turn.
+	 */
+	if (rdv_fetching >= DROP_RDV_FETCHES) {
+		f->queued = 1;
+		return;
+	}
 	if ((op = calloc(1, sizeof(*op))) == NULL)
 		return;
+	f->queued = 0;
 	f->fetched = 1;
+	rdv_fetching++;
 	op->type = OP_GET;
 	op->rdv = 1;
 	strlcpy(op->name, f->name, sizeof(op->name));
@@ -911,6 +933,27 @@ drop_rdv_fetch(struct drop_file *f)
 	strlcpy(op->k, f->k, sizeof(op->k));
 	log_debug("drop: fetching %s", f->name);
 	drop_get_g(op);
+}
+
+/* A fetch slot is free: the oldest file waiting for one. */
+static void
+drop_rdv_next(void)
+{
+	static int		 busy;
+	struct drop_file	*f, *next;
+
+	if (busy)
+		return;		/* a fetch that failed at once: no recursion */
+	busy = 1;
+	TAILQ_FOREACH_SAFE(f, &files, entry, next) {
+		if (rdv_fetching >= DROP_RDV_FETCHES)
+			break;
+		if (f->queued) {
+			f->queued = 0;
+			drop_rdv_fetch(f);
+		}
+	}
+	busy = 0;
 }
 
 /* From crypto: a sealed offer or response to store. */

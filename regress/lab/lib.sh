@@ -493,8 +493,18 @@ lab_site_del()
 		ip netns list | grep -q "^$(lab_ns "$s$n")\( \|$\)" &&
 		    lab_ns_del "$(lab_ns "$s$n")"
 	done
+	# The kernel destroys a namespace's devices later: the wan's
+	# peer in the internet namespace must be gone before a new
+	# site N makes one of that name.
+	lab_wait 5 lab_no_link inet "site$n"
 	unset "LAB_SITE_PROFILE[$n]"
 	return 0
+}
+
+# No device DEV in namespace NS (of this lab).
+lab_no_link()
+{
+	! ip -n "$(lab_ns "$1")" link show "$2" >/dev/null 2>&1
 }
 
 # The basic topology: internet + site 1 (profile).
