@@ -179,8 +179,6 @@ ip_port(struct sockaddr_storage *out, const struct sockaddr_storage *ip,
 	ss_set_port(out, sa_port(port));
 }
 
-
-
 /* A new socket is a new mapping: run again once it is known. */
 void
 natdisc_socket_changed(uint16_t port)
@@ -622,14 +620,14 @@ natdisc_ctl(struct ctl_nat_behaviour *nb)
 
 /*
  * For the rendezvous: the mapping as RDV_NAT_*, the filtering as
- * CTL_NATD_*, the port step (0 none known, -1 random, N sequential).
+ * RDV_FILT_*, the port step (0 none known, -1 random, N sequential).
  * -1 if no run has finished on this socket.
  */
 int
 natdisc_get(uint8_t *mapping, uint8_t *filt, int *step)
 {
 	*mapping = RDV_NAT_UNKNOWN;
-	*filt = CTL_NATD_UNKNOWN;
+	*filt = RDV_FILT_UNKNOWN;
 	*step = 0;
 	if (!nd.have_res)
 		return -1;
@@ -645,7 +643,18 @@ natdisc_get(uint8_t *mapping, uint8_t *filt, int *step)
 		*mapping = RDV_NAT_EDM;
 		break;
 	}
-	*filt = nd.res_filtering;
+	switch (nd.res_filtering) {
+	case CTL_NATD_NONE:
+	case CTL_NATD_EI:
+		*filt = RDV_FILT_EIF;
+		break;
+	case CTL_NATD_AD:
+		*filt = RDV_FILT_ADF;
+		break;
+	case CTL_NATD_APD:
+		*filt = RDV_FILT_APDF;
+		break;
+	}
 	*step = nd.res_step;
 	return 0;
 }

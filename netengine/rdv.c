@@ -327,19 +327,14 @@ rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
 	size_t			 n, i;
 	int			 d;
-	uint8_t			 filtering, dummy;
+	uint8_t			 dummy;
 
 	if (filt == NULL)
 		filt = &dummy;
 	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
-	if (natdisc_get(mapping, &filtering, &d) == 0 &&
+	if (natdisc_get(mapping, filt, &d) == 0 &&
 	    *mapping != RDV_NAT_UNKNOWN) {
 		*delta = d > 0 && d <= 64 ? d : 0;
-		*filt = filtering == CTL_NATD_EI ||
-		    filtering == CTL_NATD_NONE ? RDV_FILT_EIF :
-		    filtering == CTL_NATD_AD ? RDV_FILT_ADF :
-		    filtering == CTL_NATD_APD ? RDV_FILT_APDF :
-		    RDV_FILT_UNKNOWN;
 		return;
 	}
 	*filt = RDV_FILT_UNKNOWN;

@@ -381,10 +381,8 @@ stun_failed(struct stun_server *s, const char *why)
 
 /*
  * Ids are what keeps off-path senders from feeding us a mapped
- * address: compare them in constant time (libbsd 0.11 lacks
- * timingsafe_bcmp).
+ * address: stun_tid_equal() compares them in constant time.
  */
-
 static struct stun_server *
 find_transaction(const uint8_t *tid)
 {

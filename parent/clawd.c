@@ -464,7 +464,7 @@ parent_rotate(int fd, short ev, void *arg)
 static void
 parent_spray(struct imsgev *iev, struct imsg *imsg)
 {
-	static time_t		 last;
+	static time_t		 last, warned;
 	struct imsg_udp_spray	 us;
 	struct imsg_udp		 iu;
 	time_t			 now = time(NULL);
@@ -476,8 +476,12 @@ parent_spray(struct imsgev *iev, struct imsg *imsg)
 		fatalx("bad UDP_SPRAY from %s", proc_name(iev->peer));
 	if (us.count > CLAWD_SPRAY_MAX ||
 	    (last != 0 && now - last < CLAWD_SPRAY_GAP)) {
-		log_warnx("spray: %u sockets refused (too many, or too soon)",
-		    us.count);
+		/* Once a gap: a netengine that insists cannot flood the log. */
+		if (now - warned >= CLAWD_SPRAY_GAP) {
+			warned = now;
+			log_warnx("spray: %u sockets refused (too many, or "
+			    "too soon)", us.count);
+		}
 		return;
 	}
 	last = now;

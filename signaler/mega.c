@@ -934,6 +934,14 @@ mega_ms_since(const struct timespec *t)
 	    (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/* A busy account: the paced interval doubles, to MEGA_PACE_MAX_MS. */
+static void
+mega_pace_busy(void)
+{
+	m.pace_ms = m.pace_ms * 2 > MEGA_PACE_MAX_MS ? MEGA_PACE_MAX_MS :
+	    m.pace_ms * 2;
+}
+
 /*
  * Packets came: when to ask sc again.  Paced, packets again within
  * twice the interval mean a busy account (double it), fewer a quiet
@@ -949,8 +957,7 @@ mega_pace_packets(void)
 	since = mega_ms_since(&m.pace_last);
 	clock_gettime(CLOCK_MONOTONIC, &m.pace_last);
 	if (since < 2LL * m.pace_ms)
-		m.pace_ms = m.pace_ms * 2 > MEGA_PACE_MAX_MS ?
-		    MEGA_PACE_MAX_MS : m.pace_ms * 2;
+		mega_pace_busy();
 	else if (since > 4LL * MEGA_PACE_MAX_MS ||
 	    m.pace_ms / 2 < MEGA_SC_FLOOR_MS)
 		m.pace_ms = MEGA_SC_FLOOR_MS;
@@ -968,8 +975,7 @@ mega_pace_failed(unsigned int backoff_ms)
 {
 	if (!m.paced)
 		return backoff_ms;
-	m.pace_ms = m.pace_ms * 2 > MEGA_PACE_MAX_MS ? MEGA_PACE_MAX_MS :
-	    m.pace_ms * 2;
+	mega_pace_busy();
 	return backoff_ms > m.pace_ms ? backoff_ms : m.pace_ms;
 }
 
