@@ -9,7 +9,8 @@
 # Exit 0 on success, 1 on failure, 77 (skip) when dpkg-buildpackage or
 # debhelper is missing.  PACKAGE_CHECK=1 also runs the package's own
 # tests (unit and configuration tests) during the build; KEEP=1 keeps
-# the temporary directory.
+# the temporary directory; PACKAGE_OUT=DIR copies the built package
+# into DIR (regress/systemd_boot.sh installs it from there).
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -71,6 +72,9 @@ if [ -z "$deb" ]; then
 	exit 1
 fi
 ok "built $(basename "$deb")"
+if [ -n "${PACKAGE_OUT:-}" ]; then
+	cp "$deb" "$PACKAGE_OUT/" || exit 1
+fi
 
 # Lintian: errors fail, warnings and the rest are shown.
 if command -v lintian >/dev/null; then
