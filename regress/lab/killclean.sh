@@ -66,6 +66,17 @@ check_clean()
 	    lab_ok "$what: no temporary directory"
 }
 
+# Is a clawd running in namespace $1?
+clawd_in()
+{
+	local p
+
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = clawd ] && return 0
+	done
+	return 1
+}
+
 count_procs()
 {
 	ls /proc | grep -c '^[0-9]*$'
@@ -78,14 +89,18 @@ before=$(count_procs)
 setsid "$LAB_DIR/clawlab" matrix -o "$LAB_TMP/out" prc sym \
     >"$LAB_TMP/matrix.log" 2>&1 &
 RUN=$!
-for i in $(seq 200); do
-	ns=$(ip netns list | awk '{ print $1 }' | grep -E "^clab$RUN-host2")
-	[ -n "$ns" ] && [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+# The first pair builds the internet (coturn, the MEGA emulator), both
+# sites, then host1's clawd and, once host1 has its drop folder,
+# host2's: seconds on an idle machine, more under make -j2 check.
+end=$((SECONDS + 90))
+while [ "$SECONDS" -lt "$end" ]; do
+	clawd_in "clab$RUN-host2" && break
+	lab_pid_alive "$RUN" || break
 	sleep 0.1
 done
-[ -n "$(ip netns pids "clab$RUN-host2" 2>/dev/null)" ] || {
+clawd_in "clab$RUN-host2" || {
 	cat "$LAB_TMP/matrix.log"
-	lab_die "no clawd running in clab$RUN-host2 within 20 s"
+	lab_die "no clawd running in clab$RUN-host2 within 90 s"
 }
 seen=$(run_pids | sort -u)
 lab_ok "run $RUN: $(run_netns | wc -l) namespaces, $(echo $seen | wc -w)" \

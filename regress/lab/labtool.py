@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""labtool.py: small UDP probes for the clawd NAT lab (clawlab selftest,
-matrix).  Standard library only; every command ends on its own within a
+"""labtool.py: small UDP probes for the clawd NAT lab (clawlab
+selftest).  Standard library only; every command ends on its own within a
 few seconds.
 
     labtool.py map SERVER...            mapped address per STUN server,
@@ -10,20 +10,14 @@ few seconds.
     labtool.py echo ADDR:PORT           reply to "delay N ID" after N s
     labtool.py ping ADDR:PORT DELAY     one "delay" probe: reply or none
     labtool.py loss ADDR:PORT COUNT     echo probes answered of COUNT
-    labtool.py pairwait CLAWCTL TIMEOUT SOCK...
-                                        poll clawds' show nat until all
-                                        are mapped; print one JSON line
-                                        (times from $LAB_T0 if set)
 
 SERVER and ADDR are IPv4 address:port.
 """
 
-import json
 import os
 import select
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -182,61 +176,12 @@ def cmd_loss(args):
     return 0
 
 
-def show_nat(clawctl, sock):
-    try:
-        out = subprocess.run([clawctl, "-j", "-s", sock, "show", "nat"],
-                             capture_output=True, timeout=2).stdout
-        return json.loads(out)["stun"]
-    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
-        return None
-
-
-def cmd_pairwait(args):
-    """Poll every clawd until all its STUN servers are mapped."""
-    clawctl, timeout, socks = args[0], float(args[1]), args[2:]
-    # Times count from LAB_T0 (epoch seconds) when the daemons started.
-    start = time.monotonic()
-    if os.environ.get("LAB_T0"):
-        start -= max(0.0, time.time() - float(os.environ["LAB_T0"]))
-    done = {}
-    last = {}
-    while len(done) < len(socks) and time.monotonic() - start < timeout:
-        for sock in socks:
-            if sock in done:
-                continue
-            st = show_nat(clawctl, sock)
-            if st is None:
-                continue
-            last[sock] = st
-            if len(st) >= 2 and all(e.get("state") == "mapped"
-                                    for e in st):
-                done[sock] = time.monotonic() - start
-        time.sleep(0.02)
-    res = []
-    for sock in socks:
-        st = last.get(sock) or []
-        mapped = [e.get("mapped") for e in st if e.get("state") == "mapped"]
-        ports = set(m.rpartition(":")[2] for m in mapped)
-        res.append({
-            "mapped": sock in done,
-            "seconds": round(done[sock], 3) if sock in done else None,
-            "addresses": mapped,
-            "local": st[0].get("local") if st else None,
-            "same_port": (len(ports) == 1) if len(mapped) >= 2 else None,
-        })
-    both = [r["seconds"] for r in res]
-    print(json.dumps({"sides": res,
-                      "seconds": max(both) if None not in both else None}))
-    return 0 if len(done) == len(socks) else 1
-
-
 COMMANDS = {
     "map": (cmd_map, 1),
     "hairpin": (cmd_hairpin, 1),
     "echo": (cmd_echo, 1),
     "ping": (cmd_ping, 2),
     "loss": (cmd_loss, 2),
-    "pairwait": (cmd_pairwait, 3),
 }
 
 

@@ -7,11 +7,12 @@
 #	rdv_matrix.sh [-o DIR] [-t SECS] [PROFILE...]
 #
 # Default: the eight base profiles, 64 pairs; DIR ./rdv-matrix, SECS
-# 40.  Writes DIR/rdv-matrix.csv, DIR/rdv-matrix.txt (also printed)
-# and DIR/logs/A-B.host{1,2}.log.  Exit 1 if a pair that theory says
-# connects directly did not, if a relay-only pair did not connect
-# through a relay, or if a side claims a direct path that carries
-# nothing; 0 otherwise.
+# 40.  Writes DIR/rdv-matrix.csv, DIR/rdv-matrix.txt (also printed),
+# DIR/rdv-matrix.png (with gnuplot) and DIR/logs/A-B.host{1,2}.log.
+# Exit 1 if a pair that theory says connects directly did not, if a
+# relay-only pair did not connect through a relay, or if a side claims
+# a direct path that carries nothing; 0 otherwise.  "clawlab matrix"
+# runs this script.
 #
 # RDV_MATRIX_TOGETHER=1 starts both clawds at once (see rdvm_clawds).
 # RDV_MATRIX_NO_TUNNEL_UDP=1 drops UDP sent into claw0 in both hosts
@@ -392,7 +393,26 @@ rdvm_report()
 	} >"$txt"
 	cat "$txt"
 	echo "csv: $csv"
+	rdvm_picture "$csv" || bad=1
 	[ "$bad" = 0 ]
+}
+
+# The matrix as a PNG beside the CSV, when gnuplot is there.
+rdvm_picture()
+{
+	local dir
+
+	dir=$(dirname "$1")
+	if ! command -v gnuplot >/dev/null 2>&1; then
+		echo "gnuplot not found: no picture (apt-get install" \
+		    "gnuplot-nox)"
+		return 0
+	fi
+	python3 "$LAB_DIR/matrix-report.py" "$1" &&
+	    (cd "$dir" && gnuplot "$LAB_DIR/matrix-plot.gp") &&
+	    echo "picture: $dir/rdv-matrix.png" && return 0
+	echo "FAIL: no picture of the matrix" >&2
+	return 1
 }
 
 # Sourced by rdv_matrix_ci.sh: only the functions.

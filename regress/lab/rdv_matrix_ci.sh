@@ -11,8 +11,9 @@
 #	sym -> sym	random symmetric on both sides: the TURN relay
 #
 # Fails if a pair that theory says connects directly does not, or if
-# the relay-only pair does not connect through the relay.  The rule is in rdv_matrix.sh;
-# the table goes to $LAB_TMP/rdv-matrix (LAB_KEEP=1 keeps it) or to
+# the relay-only pair does not connect through the relay, or if the
+# table, CSV or picture is missing.  The rule is in rdv_matrix.sh; the
+# output goes to $LAB_TMP/rdv-matrix (LAB_KEEP=1 keeps it) or to
 # RDV_MATRIX_OUT.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/rdv_matrix.sh" || exit 99
@@ -42,7 +43,14 @@ for pair in prc:prc fc:sym prc:seq rc:sym sym:prc sym:sym; do
 		grep -v 'endpoint now' "$RDVM_LOGS/$a-$b.host2.log" | tail -n 15
 	fi
 done
-rdvm_report 0 >/dev/null
+rdvm_report 0 >/dev/null || lab_fail "the matrix report failed"
 cat "${RDVM_CSV%.csv}.txt"
+# What "clawlab matrix" leaves: the table, the CSV, the picture.
+[ "$(grep -c . "$RDVM_CSV")" = 7 ] && lab_ok "CSV: a header and 6 rows" ||
+    lab_fail "CSV: $(grep -c . "$RDVM_CSV") lines, want 7"
+if command -v gnuplot >/dev/null 2>&1; then
+	[ -s "${RDVM_CSV%.csv}.png" ] && lab_ok "picture written" ||
+	    lab_fail "no ${RDVM_CSV%.csv}.png"
+fi
 [ -n "$(rdvm_leftovers)" ] && lab_fail "namespaces left: $(rdvm_leftovers)"
 exit "$LAB_FAILED"
