@@ -2,8 +2,8 @@
 # clawd's MEGA drop against the emulator over HTTPS with the test CA, v1
 # and v2 accounts: login, folder creation, put/get/list/rm of binary
 # files at the size edges, refusals, session resumption across a
-# restart, and a second clawd on the same account following changes
-# through sc.  Exit 0 pass, 1 fail, 77 skip.
+# restart, the sweep of files over ten minutes old, a second clawd on
+# the same account following changes through sc, the put rate limit.  Exit 0 pass, 1 fail, 77 skip.
 set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
@@ -97,8 +97,17 @@ exercise a "$DL_V1_EMAIL" "$DL_V1_PASS" v1
 sess=${DL_CDIR[a]}/state/mega-session
 dl_check "session file exists" [ -f "$sess" ]
 dl_check "session file mode 0600" [ "$(stat -c %a "$sess" 2>/dev/null)" = 600 ]
-us0=$(dl_stat e commands us)
 dl_clawd_stop a
+# While clawd is down, megajs puts a file with the server's clock
+# 700 s slow: it is over ten minutes old, and clawd's first sweep
+# (a second after start) must delete it and nothing younger.
+dl_fault e '{"clock_s":-700}'
+printf 'stale\n' >"$DL_TMP/old.bin"
+dl_megajs "$NS" "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS" put "$DL_FOLDER" \
+    old.bin <"$DL_TMP/old.bin" >/dev/null
+dl_check "megajs puts an 11-minute-old file" [ $? -eq 0 ]
+dl_fault e '{"clock_s":0}'
+us0=$(dl_stat e commands us)
 dl_clawd a "$NS"
 dl_check "v1: ready again after restart" dl_wait_state a ready 60
 us1=$(dl_stat e commands us)
@@ -106,6 +115,17 @@ dl_check "restart resumes the session (us count $us0 -> $us1)" \
     [ "$us0" = "$us1" ]
 dl_check "files still listed after restart" \
     dl_wait_file a v1-8192.bin 10 8192
+dl_check "the old file is swept within 15 s" dl_wait_nofile a old.bin 15
+list=$(dl_megajs "$NS" "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS" list \
+    "$DL_FOLDER")
+if [ $? -eq 0 ] && ! grep -q '^old\.bin' <<<"$list" &&
+    grep -q '^v1-8192\.bin' <<<"$list"; then
+	dl_ok "megajs: old.bin gone from the server, young files kept"
+else
+	dl_notok "megajs: old.bin gone from the server, young files kept"
+fi
+dl_check "the sweep is logged" \
+    dl_grep_log a "deleting 1 file older than 10 minutes"
 
 # A second clawd on the same account follows through sc.
 dl_ns 2
@@ -132,6 +152,20 @@ fi
 dl_get b sc.bin >"$DL_TMP/sc.back" 2>/dev/null
 dl_check "second clawd gets the same bytes" cmp -s "$DL_TMP/sc.bin" \
     "$DL_TMP/sc.back"
+
+# The put rate limit: 30 files a minute per clawd (b has put none).
+printf 'r\n' >"$DL_TMP/r.bin"
+n=0
+for i in $(seq 30); do
+	dl_put b "r$i.bin" "$DL_TMP/r.bin" 2>/dev/null && n=$((n + 1))
+done
+dl_check "30 puts in a row accepted ($n)" [ "$n" = 30 ]
+err=$(dl_put b r31.bin "$DL_TMP/r.bin" 2>&1)
+dl_check "the 31st in the minute refused (exit 1)" [ $? -eq 1 ]
+dl_check "with a rate-limit message" grep -q "rate limit" <<<"$err"
+for i in $(seq 30); do
+	dl_rm b "r$i.bin" 2>/dev/null
+done
 dl_check "first clawd rm sc.bin" dl_rm a sc.bin
 dl_check "second clawd sees the delete within 5 s" \
     dl_wait_nofile b sc.bin 5

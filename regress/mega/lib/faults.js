@@ -91,6 +91,9 @@ class Faults {
       this.blocked.delete(f.unblock_account.toLowerCase())
     }
     if (f.expire_sessions && store) store.expireSessions()
+    if (store && (f.reset || 'clock_s' in f)) {
+      store.setClock(Number(f.clock_s) || 0)
+    }
   }
 
   describe () {
@@ -238,7 +241,7 @@ function controlServer (faults, store) {
           return reply(200, faults.describe())
         }
         if (path === '/faults' && req.method === 'DELETE') {
-          faults.reset()
+          faults.configure({ reset: true }, store)
           return reply(200, faults.describe())
         }
         if (path === '/stats' && req.method === 'GET') {
