@@ -1126,12 +1126,14 @@ rdv_up_tick(struct rdv_peer *rp, uint64_t now)
 /*
  * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
  * peer: its request or response can come at any time, from a client
- * that restarted too.  Paced when a peer we answer is not connected.
- * Not at all when every peer we answer is.  Without rendezvous peers
- * the drop is clawctl's alone, and is followed as ever.
+ * that restarted too.  Paced when a peer we answer is not connected,
+ * or is met again after a port rotation (our request is out, the offer
+ * will come through the drop).  Not at all when every peer we answer
+ * is connected.  Without rendezvous peers the drop is clawctl's alone,
+ * and is followed as ever.
  */
 static uint32_t
-rdv_drop_needed(void)
+rdv_drop_needed(uint64_t now)
 {
 	struct rdv_peer	*rp;
 	uint32_t	 need = DROP_LISTEN_PAUSE;
@@ -1140,11 +1142,13 @@ rdv_drop_needed(void)
 	TAILQ_FOREACH(rp, &r.peers, entry) {
 		if (rp->role == PEER_ROLE_OFFER)
 			return DROP_LISTEN_EAGER;
-		if (rp->role == PEER_ROLE_ANSWER) {
-			roles = 1;
-			if (rp->state != RDV_UP)
-				need = DROP_LISTEN_PACED;
-		}
+		if (rp->role != PEER_ROLE_ANSWER)
+			continue;
+		roles = 1;
+		if (rp->state != RDV_UP || rp->move_at != 0 ||
+		    (rp->reqfile[0] != '\0' &&
+		    now - rp->last_request < RDV_LIFETIME * 1000ULL))
+			need = DROP_LISTEN_PACED;
 	}
 	return roles ? need : DROP_LISTEN_EAGER;
 }
@@ -1156,7 +1160,7 @@ rdv_listen_tick(uint64_t now)
 	struct imsg_drop_listen	 dl;
 	uint32_t		 need;
 
-	if ((need = rdv_drop_needed()) != DROP_LISTEN_PAUSE)
+	if ((need = rdv_drop_needed(now)) != DROP_LISTEN_PAUSE)
 		r.need_at = now;
 	else if (r.need_at != 0 && now - r.need_at < RDV_LISTEN_LINGER_MS)
 		return;

@@ -29,6 +29,56 @@ for n in 1 2; do
 		lab_fail "host$n: only $r rotations"
 	fi
 done
+# Each side met the other again on its new ports: WireGuard followed.
+for n in 1 2; do
+	e=$(grep -c 'peer host[12]: endpoint now' \
+	    "$LAB_TMP/clawd-host$n/clawd.log")
+	[ "$e" -ge 2 ] && lab_ok "host$n: the peer's endpoint moved $((e - 1))" \
+	    "times" || lab_fail "host$n: the peer's endpoint never moved"
+done
+# Every move is met within 10 s: host1 (offers) gets host2's response
+# to its new offer, host2 (answers) gets and answers the offer its
+# request asked for, even though it had stopped following the drop in
+# between (moves the log ends too soon after are not counted).
+moves_met()
+{
+	awk -v met="$2" '
+	function t(s) {
+		split(s, a, ":")
+		return a[1] * 3600 + a[2] * 60 + a[3]
+	}
+	{ last = t($1) }
+	/moving to the new port/ { mv[++n] = last }
+	$0 ~ met { ans[++m] = last }
+	END {
+		for (i = 1; i <= n; i++) {
+			if (last - mv[i] < 10)
+				continue
+			c++
+			for (j = 1; j <= m; j++)
+				if (ans[j] >= mv[i] && ans[j] - mv[i] < 10) {
+					ok++
+					break
+				}
+		}
+		printf "%d %d\n", ok, c
+	}' "$1"
+}
+for n in 1 2; do
+	if [ "$n" = 1 ]; then
+		met='rdv: peer 0: response '
+	else
+		met='rdv: peer 0: answered offer '
+	fi
+	read -r ok all < <(moves_met "$LAB_TMP/clawd-host$n/clawd.log" "$met")
+	if [ "$all" -gt 0 ] && [ "$ok" = "$all" ]; then
+		lab_ok "host$n: $ok of $all moves met within 10 s"
+	elif [ "$all" -eq 0 ]; then
+		lab_ok "host$n: no move to check"
+	else
+		lab_fail "host$n: only $ok of $all moves met within 10 s"
+	fi
+done
 rdv_wait_ping 30 && lab_ok "tunnel still up after the rotations" ||
     lab_fail "no tunnel after the rotations"
 [ -n "${RDV_VERBOSE:-}" ] && rdv_dump
