@@ -1,7 +1,9 @@
 #!/bin/bash
 # check.sh: build clawd from the source tree and run every test: a
 # -Werror build in build/, the manual page lint, a sanitizer build in
-# build-san/, a short fuzz run when regress/fuzz/run.sh exists.  Ends
+# build-san/, the Debian package and its unit under systemd
+# (regress/package.sh, regress/systemd_boot.sh), a short fuzz run when
+# regress/fuzz/run.sh exists.  Ends
 # with one line "N passed, N failed, N skipped" over all test suites and
 # exits non-zero if a test or any build step failed.  Run it as root to
 # include the namespace tests (they skip otherwise).
@@ -52,10 +54,22 @@ if [ ${#failed_steps[@]} -eq 0 ]; then
 	# The slow lab tests once, in the build above.
 	CHECK_TESTS='$(FAST_TESTS)' build build-san --enable-werror \
 	    --enable-sanitizers
-	# The Debian package, built and installed into a throw-away root.
-	bash regress/package.sh
+	# The Debian package, built and installed into a throw-away root,
+	# then booted with its unit under systemd (skips when the Debian
+	# archive or systemd-nspawn is out of reach).
+	pkgout=$(mktemp -d /tmp/clawd-check-deb.XXXXXX) || exit 1
+	PACKAGE_OUT=$pkgout bash regress/package.sh
 	rc=$?
 	[ $rc -eq 0 ] || [ $rc -eq 77 ] || failed_steps+=("package")
+	deb=$(ls "$pkgout"/clawd_*.deb 2>/dev/null | head -n 1)
+	if [ -n "$deb" ]; then
+		echo "=== systemd_boot.sh"
+		SYSTEMD_BOOT_DEB=$deb bash regress/systemd_boot.sh
+		rc=$?
+		[ $rc -eq 0 ] || [ $rc -eq 77 ] ||
+		    failed_steps+=("systemd_boot")
+	fi
+	rm -rf "$pkgout"
 	if [ -x regress/fuzz/run.sh ]; then
 		step "fuzz" env top_srcdir="$top" \
 		    top_builddir="$top/build" FUZZ_SECONDS=${FUZZ_SECONDS:-10} \
