@@ -496,7 +496,7 @@ netengine_spray_gc(int fd, short event, void *arg)
 	if (spray.open == 0)
 		return;
 	evtimer_add(&spray.gc, &tv);
-	if (spray_active() || wg_now_ms() - spray.hold < SPRAY_IDLE_MS)
+	if (wg_now_ms() - spray.hold < SPRAY_IDLE_MS)
 		return;
 	for (i = 0; i < NE_SPRAY_SOCKS; i++) {
 		idx = NE_SOCK_SPRAY + i;

@@ -182,7 +182,7 @@ rdv_nat_known(uint64_t now)
 	    now - r.port_at >= RDV_NATWAIT_MS)
 		return 1;
 	/* One mapping for two servers needs no guessing: go ahead. */
-	rdv_nat(&m, &d, NULL);
+	rdv_nat(&m, &d, &f);
 	return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
 }
 
@@ -327,10 +327,7 @@ rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
 	size_t			 n, i;
 	int			 d;
-	uint8_t			 dummy;
 
-	if (filt == NULL)
-		filt = &dummy;
 	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
 	if (natdisc_get(mapping, filt, &d) == 0 &&
 	    *mapping != RDV_NAT_UNKNOWN) {
@@ -1127,9 +1124,9 @@ rdv_up_tick(struct rdv_peer *rp, uint64_t now)
  * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
  * peer: its request or response can come at any time, from a client
  * that restarted too.  Paced when a peer we answer is not connected,
- * or is met again after a port rotation (our request is out, the offer
- * will come through the drop).  Not at all when every peer we answer
- * is connected.  Without rendezvous peers the drop is clawctl's alone,
+ * or our request for an offer is out (met again after a port
+ * rotation, the offer comes through the drop).  Not at all when every
+ * peer we answer is connected with nothing asked.  Without rendezvous peers the drop is clawctl's alone,
  * and is followed as ever.
  */
 static uint32_t
@@ -1145,8 +1142,7 @@ rdv_drop_needed(uint64_t now)
 		if (rp->role != PEER_ROLE_ANSWER)
 			continue;
 		roles = 1;
-		if (rp->state != RDV_UP || rp->move_at != 0 ||
-		    (rp->reqfile[0] != '\0' &&
+		if (rp->state != RDV_UP || (rp->reqfile[0] != '\0' &&
 		    now - rp->last_request < RDV_LIFETIME * 1000ULL))
 			need = DROP_LISTEN_PACED;
 	}

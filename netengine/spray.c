@@ -44,7 +44,6 @@
 static struct {
 	uint64_t	 attempts;
 	uint64_t	 probes;
-	unsigned int	 hard_active;
 } sp;
 
 /* Which part, if any, we play, from both NATs' behaviour. */
@@ -101,7 +100,8 @@ spray_begin(struct spray *s, enum spray_kind kind,
 			s->stride = 1 + arc4random_uniform(SPRAY_PORTS - 1);
 		while (gcd(s->stride, SPRAY_PORTS) != 1);
 	} else {
-		sp.hard_active++;
+		/* The sockets stay while the hard side ticks (spray_tick). */
+		netengine_spray_hold(now);
 		netengine_spray_want();
 	}
 	sp.attempts++;
@@ -113,16 +113,7 @@ spray_begin(struct spray *s, enum spray_kind kind,
 void
 spray_end(struct spray *s)
 {
-	if (s->kind == SPRAY_HARD && sp.hard_active > 0)
-		sp.hard_active--;
 	s->kind = SPRAY_NONE;
-}
-
-/* Is a hard side's attempt under way (its sockets are needed)? */
-int
-spray_active(void)
-{
-	return sp.hard_active > 0;
 }
 
 /* One tick: the probes due now.  0 when the attempt is over. */

@@ -58,7 +58,6 @@ int		 spray_begin(struct spray *, enum spray_kind,
 		    const struct sockaddr_storage *, uint64_t);
 int		 spray_tick(struct spray *, uint64_t, spray_send_fn, void *);
 void		 spray_end(struct spray *);
-int		 spray_active(void);
 void		 spray_counters(void (*)(const char *, uint64_t, void *),
 		    void *);
 

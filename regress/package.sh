@@ -31,16 +31,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-failures=0
-fail()
-{
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok()
-{
-	echo "ok: $*"
-}
+. "$top/regress/report.sh" || exit 1
 
 # The tree's sources, without build directories or generated files:
 # what git knows (tracked and new), or everything but the usual

@@ -50,16 +50,7 @@ for t in debootstrap systemd-nspawn nsenter findmnt timeout; do
 done
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
-failures=0
-fail()
-{
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok()
-{
-	echo "ok: $*"
-}
+. "$top/regress/report.sh" || exit 1
 
 # The container stops by pid: SIGTERM makes systemd-nspawn power the
 # container off; what is left after 30 s is killed.  Then the cgroups

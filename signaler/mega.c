@@ -127,6 +127,7 @@ mega_init(void)
 	evtimer_set(&m.login_ev, mega_login, NULL);
 	evtimer_set(&m.sc_ev, mega_sc, NULL);
 	evtimer_set(&m.poll_ev, mega_poll, NULL);
+	m.pace_ms = MEGA_SC_FLOOR_MS;
 	for (i = 0; i < sizeof(m.ci) - 1; i++)
 		m.ci[i] = letters[arc4random_uniform(sizeof(letters) - 1)];
 	mq_init();
@@ -210,8 +211,6 @@ mega_listen(uint32_t how)
 	int	 paused = how == DROP_LISTEN_PAUSE;
 
 	m.paced = how == DROP_LISTEN_PACED;
-	if (m.pace_ms == 0)
-		m.pace_ms = MEGA_SC_FLOOR_MS;
 	if (paused == m.paused)
 		return;
 	m.paused = paused;
