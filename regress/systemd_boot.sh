@@ -51,6 +51,7 @@ done
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
 . "$top/regress/report.sh" || exit 1
+. "$top/regress/debroot.sh" || exit 1
 
 # The container stops by pid: SIGTERM makes systemd-nspawn power the
 # container off; what is left after 30 s is killed.  Then the cgroups
@@ -90,36 +91,6 @@ trap 'exit 1' INT TERM
 
 tmp=$(mktemp -d /tmp/clawd-boot.XXXXXX) || exit 1
 root=$tmp/root
-
-# The archive this machine's apt uses for the suite: deb822 sources
-# first, then sources.list.
-mirror()
-{
-	local m
-
-	m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$suite" '
-		function flush() {
-			if (!done && deb && suite && uri != "") {
-				print uri
-				done = 1
-			}
-			uri = ""; deb = suite = 0
-		}
-		/^[ \t]*$/ { flush(); next }
-		$1 == "Types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
-		$1 == "URIs:" { uri = $2 }
-		$1 == "Suites:" { for (i = 2; i <= NF; i++) if ($i == s) suite = 1 }
-		END { flush() }')
-	if [ -z "$m" ]; then
-		m=$(awk -v s="$suite" '$1 == "deb" {
-			i = 2
-			if ($i ~ /^\[/) while ($i !~ /\]$/) i++
-			if ($i ~ /^\[/) i++
-			if ($(i + 1) == s) { print $i; exit }
-		}' /etc/apt/sources.list 2>/dev/null)
-	fi
-	echo "${m:-http://deb.debian.org/debian}"
-}
 
 # systemd-nspawn as the host allows.  Without systemd as the host's
 # init there is no machined and no bus: --register=no, and --keep-unit
@@ -183,31 +154,9 @@ deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
     sed -e 's/|.*//' -e 's/(.*//' -e 's/[[:space:]]//g' | grep . | sort -u)
 include=$(echo systemd systemd-sysv dbus iproute2 $deps | tr ' ' '\n' |
     sort -u | paste -sd, -)
-url=${SYSTEMD_BOOT_MIRROR:-$(mirror)}
-key=$(echo "$suite $url $include" | sha256sum | cut -c 1-12)
-tarball=${SYSTEMD_BOOT_CACHE:+$SYSTEMD_BOOT_CACHE/$suite-minbase-$key.tar}
-mkdir -p "$root" || exit 1
-if [ -n "$tarball" ] && [ -f "$tarball" ]; then
-	tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' \
-	    -xpf "$tarball" || exit 1
-	ok "root from $tarball"
-else
-	echo "=== debootstrap --variant=minbase $suite ($url)"
-	echo "    --include=$include"
-	t0=$(date +%s)
-	if ! debootstrap --variant=minbase --include="$include" "$suite" \
-	    "$root" "$url" >"$tmp/debootstrap.log" 2>&1; then
-		tail -n 20 "$tmp/debootstrap.log"
-		skip "debootstrap failed (is $url reachable?)"
-	fi
-	ok "debootstrap in $(($(date +%s) - t0)) s"
-	if [ -n "$tarball" ]; then
-		mkdir -p "$SYSTEMD_BOOT_CACHE" &&
-		    tar -C "$root" --numeric-owner --xattrs \
-		    --xattrs-include='*' -cf "$tarball.tmp" . &&
-		    mv "$tarball.tmp" "$tarball" && ok "cached as $tarball"
-	fi
-fi
+url=${SYSTEMD_BOOT_MIRROR:-$(debroot_mirror "$suite")}
+debroot_make "$root" "$suite" "$url" "$include" "${SYSTEMD_BOOT_CACHE:-}" \
+    "$tmp/debootstrap.log" || skip "debootstrap failed (is $url reachable?)"
 echo "$machine" >"$root/etc/hostname"
 
 # Installed with apt in the container, not booted; /tmp is a fresh

@@ -291,7 +291,7 @@ fi
 flood()
 {
 	lab_exec inet env NODE_PATH="$LAB_TOP/regress/mega/node_modules" \
-	    node -e '
+	    node --require "$LAB_TOP/regress/mega/webcrypto.js" -e '
 const { Storage } = require("megajs")
 const crypto = require("crypto")
 async function main () {

@@ -165,7 +165,7 @@ dl_cleanup()
 	fi
 }
 
-# Checks, npm ci when needed, the temporary directory, the test CA.
+# Checks, the npm packages (npm.sh), the temporary directory, the test CA.
 dl_init()
 {
 	[ "$(id -u)" -eq 0 ] || dl_skip "needs root"
@@ -175,11 +175,8 @@ dl_init()
 	command -v curl >/dev/null 2>&1 || dl_skip "curl not installed"
 	command -v jq >/dev/null 2>&1 || dl_skip "jq not installed"
 	command -v openssl >/dev/null 2>&1 || dl_skip "openssl not installed"
-	if [ ! -d "$DL_DIR/node_modules/megajs" ] ||
-	    [ ! -d "$DL_DIR/node_modules/mega-mock" ]; then
-		(cd "$DL_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1) ||
-		    dl_skip "npm ci failed (no registry?)"
-	fi
+	sh "$DL_DIR/../npm.sh" "$DL_DIR" ||
+	    dl_skip "the npm packages of regress/mega cannot be installed"
 	[ -x "$CLAWD" ] && [ -f "$CLAWD" ] || dl_skip "no clawd at $CLAWD"
 	[ -x "$CLAWCTL" ] && [ -f "$CLAWCTL" ] ||
 	    dl_skip "no clawctl at $CLAWCTL"

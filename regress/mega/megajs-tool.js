@@ -15,6 +15,7 @@
  * For HTTPS with a test CA run it with NODE_EXTRA_CA_CERTS=ca.pem.
  * Exit 0 success, 1 failure, 2 not found.
  */
+require('./webcrypto')
 const { Storage } = require('megajs')
 
 function usage () {

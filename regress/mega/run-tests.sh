@@ -11,11 +11,9 @@ then
 	echo "skip: node or npm not installed"
 	exit 77
 fi
-if [ ! -d node_modules/megajs ] || [ ! -d node_modules/mega-mock ]; then
-	if ! npm ci --no-audit --no-fund >/dev/null 2>&1; then
-		echo "skip: npm ci failed (no registry?)"
-		exit 77
-	fi
+if ! sh ../npm.sh "$here"; then
+	echo "skip: the npm packages of regress/mega cannot be installed"
+	exit 77
 fi
 
 tmp=$(mktemp -d /tmp/mega-regress.XXXXXX) || exit 1

@@ -13,6 +13,7 @@ const crypto = require('crypto')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
+require('./webcrypto')
 const { Storage } = require('megajs')
 const mcrypto = require('./lib/crypto')
 
