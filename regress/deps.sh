@@ -18,7 +18,7 @@ PKGS="
 	coturn nftables iproute2 iputils-ping conntrack procps
 	python3 python3-cryptography wireguard-tools wireguard-go libsodium-dev
 	iperf3 gnuplot-nox jq curl openssl
-	debhelper lintian dpkg-dev fakeroot debootstrap systemd-container
+	debhelper lintian dpkg-dev fakeroot debootstrap systemd systemd-container
 	clang libclang-rt-14-dev
 	ca-certificates
 "

@@ -6,19 +6,21 @@
 # files exist.  The build runs on a copy of the tree, so the tree itself
 # is left alone.
 #
-# Exit 0 on success, 1 on failure, 77 (skip) when dpkg-buildpackage or
-# debhelper is missing.  PACKAGE_CHECK=1 also runs the package's own
+# Exit 0 on success, 1 on failure, 77 (skip) when dpkg-buildpackage,
+# debhelper, lintian or systemd-analyze is missing.  PACKAGE_CHECK=1 also runs the package's own
 # tests (unit and configuration tests) during the build; KEEP=1 keeps
 # the temporary directory; PACKAGE_OUT=DIR copies the built package
 # into DIR (regress/systemd_boot.sh installs it from there).
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null
-then
-	echo "package.sh: dpkg-buildpackage or debhelper missing; skipped"
-	exit 77
-fi
+for t in dpkg-buildpackage dh lintian systemd-analyze; do
+	if ! command -v "$t" >/dev/null; then
+		echo "package.sh: $t missing (dpkg-dev, debhelper, lintian," \
+		    "systemd); skipped"
+		exit 77
+	fi
+done
 
 tmp=$(mktemp -d /tmp/clawd-pkg.XXXXXX) || exit 1
 cleanup()
@@ -68,16 +70,12 @@ if [ -n "${PACKAGE_OUT:-}" ]; then
 fi
 
 # Lintian: errors fail, warnings and the rest are shown.
-if command -v lintian >/dev/null; then
-	lintian --info --display-info "$deb" >"$tmp/lintian.log" 2>&1
-	cat "$tmp/lintian.log"
-	if grep -q '^E: ' "$tmp/lintian.log"; then
-		fail "lintian errors"
-	else
-		ok "lintian: no errors"
-	fi
+lintian --info --display-info "$deb" >"$tmp/lintian.log" 2>&1
+cat "$tmp/lintian.log"
+if grep -q '^E: ' "$tmp/lintian.log"; then
+	fail "lintian errors"
 else
-	echo "lintian not installed; not run"
+	ok "lintian: no errors"
 fi
 
 root=$tmp/root
@@ -122,16 +120,13 @@ else
 	ok "postinst neither enables nor starts clawd.service"
 fi
 
-if command -v systemd-analyze >/dev/null; then
-	# Unit syntax only: the binaries and pages live in the unpacked
-	# root, not where the unit points.
-	if systemd-analyze verify "$root/lib/systemd/system/clawd.service" \
-	    2>&1 | grep -v -e 'is not executable' -e "Command 'man " |
-	    grep . ; then
-		fail "systemd-analyze verify clawd.service"
-	else
-		ok "systemd-analyze verify clawd.service"
-	fi
+# Unit syntax only: the binaries and pages live in the unpacked root,
+# not where the unit points.
+if systemd-analyze verify "$root/lib/systemd/system/clawd.service" 2>&1 |
+    grep -v -e 'is not executable' -e "Command 'man " | grep . ; then
+	fail "systemd-analyze verify clawd.service"
+else
+	ok "systemd-analyze verify clawd.service"
 fi
 
 # clawd -n on the installed example, moved into the throw-away root:

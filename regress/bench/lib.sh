@@ -14,6 +14,7 @@ B_HZ=$(getconf CLK_TCK)
 
 B_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 B_TOP=${top_srcdir:-$(cd "$B_DIR/../.." && pwd)}
+. "$B_DIR/../pids.sh" || exit 99
 
 # Progress goes to stderr, the results to stdout (and the -o file).
 b_log()
@@ -103,14 +104,11 @@ b_ns_add()
 	ip -n "$ns" link set lo up
 }
 
-# A zombie is not alive.
+# A zombie is not alive, nor a pid that names another process by now
+# (regress/pids.sh).
 b_pid_alive()
 {
-	local st
-
-	[ -r "/proc/$1/stat" ] || return 1
-	st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+	pid_alive "$1"
 }
 
 # Stop one pid: TERM, wait up to 3 s, then KILL.

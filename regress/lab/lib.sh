@@ -30,6 +30,7 @@ LAB_FAILED=0
 # Directory of the lab scripts and the top of the source tree.
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_TOP=${top_srcdir:-$(cd "$LAB_DIR/../.." && pwd)}
+. "$LAB_DIR/../pids.sh" || exit 99
 
 lab_log()
 {
@@ -163,7 +164,7 @@ lab_stop_pid()
 {
 	local pid=$1 i
 
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	lab_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill "$pid" 2>/dev/null
 	for i in $(seq 30); do
 		lab_pid_alive "$pid" || break
@@ -177,14 +178,11 @@ lab_stop_pid()
 	return 0
 }
 
-# A zombie is not alive.
+# A zombie is not alive, nor a pid that names another test's process
+# by now (regress/pids.sh).
 lab_pid_alive()
 {
-	local st
-
-	[ -r "/proc/$1/stat" ] || return 1
-	st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+	pid_alive "$1"
 }
 
 lab_ns_empty()
@@ -623,7 +621,8 @@ lab_clawd_stop_all()
 	local ns
 
 	for ns in "${!LAB_CLAWD_PIDS[@]}"; do
-		kill "${LAB_CLAWD_PIDS[$ns]}" 2>/dev/null
+		lab_pid_alive "${LAB_CLAWD_PIDS[$ns]}" &&
+		    kill "${LAB_CLAWD_PIDS[$ns]}" 2>/dev/null
 	done
 	for ns in "${!LAB_CLAWD_PIDS[@]}"; do
 		lab_stop_pid "${LAB_CLAWD_PIDS[$ns]}"

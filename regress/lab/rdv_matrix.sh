@@ -307,7 +307,7 @@ rdvm_exit()
 	local rc=$?
 
 	if [ -n "${RDVM_CUR:-}" ]; then
-		kill "$RDVM_CUR" 2>/dev/null
+		lab_pid_alive "$RDVM_CUR" && kill "$RDVM_CUR" 2>/dev/null
 		wait "$RDVM_CUR" 2>/dev/null
 	fi
 	[ -n "$(rdvm_leftovers)" ] && lab_down_all "$LAB_PREFIX" >/dev/null

@@ -17,6 +17,7 @@
 # RDV_MATRIX_OUT.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/rdv_matrix.sh" || exit 99
+lab_require_tools gnuplot
 
 RDVM_OUT=${RDV_MATRIX_OUT:-}
 RDVM_OUT_TMP=1
@@ -48,9 +49,7 @@ cat "${RDVM_CSV%.csv}.txt"
 # What "clawlab matrix" leaves: the table, the CSV, the picture.
 [ "$(grep -c . "$RDVM_CSV")" = 7 ] && lab_ok "CSV: a header and 6 rows" ||
     lab_fail "CSV: $(grep -c . "$RDVM_CSV") lines, want 7"
-if command -v gnuplot >/dev/null 2>&1; then
-	[ -s "${RDVM_CSV%.csv}.png" ] && lab_ok "picture written" ||
-	    lab_fail "no ${RDVM_CSV%.csv}.png"
-fi
+[ -s "${RDVM_CSV%.csv}.png" ] && lab_ok "picture written" ||
+    lab_fail "no ${RDVM_CSV%.csv}.png"
 [ -n "$(rdvm_leftovers)" ] && lab_fail "namespaces left: $(rdvm_leftovers)"
 exit "$LAB_FAILED"

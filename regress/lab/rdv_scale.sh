@@ -60,7 +60,7 @@ sc_cleanup()
 	local rc=$? p i
 
 	for p in "${SC_PID[@]}"; do
-		kill "$p" 2>/dev/null
+		lab_pid_alive "$p" && kill "$p" 2>/dev/null
 	done
 	for i in $(seq 100); do
 		sc_any_alive || break
@@ -455,7 +455,7 @@ sc_teardown()
 	local p
 
 	for p in "${SC_PID[@]}"; do
-		kill "$p" 2>/dev/null
+		lab_pid_alive "$p" && kill "$p" 2>/dev/null
 	done
 	for p in "${SC_PID[@]}"; do
 		lab_stop_pid "$p"

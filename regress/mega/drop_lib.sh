@@ -12,6 +12,7 @@
 DL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DL_TOP=${top_srcdir:-$(cd "$DL_DIR/../.." && pwd)}
 DL_BUILD=${top_builddir:-$DL_TOP/build}
+. "$DL_DIR/../pids.sh" || exit 99
 CLAWD=${CLAWD:-$DL_BUILD/clawd}
 CLAWCTL=${CLAWCTL:-$DL_BUILD/clawctl/clawctl}
 DL_TMP=
@@ -125,9 +126,10 @@ dl_dump_logs()
 	done
 }
 
+# Alive and still this test's process (regress/pids.sh).
 dl_pid_alive()
 {
-	kill -0 "$1" 2>/dev/null
+	pid_alive "$1"
 }
 
 # Stop one pid: TERM, up to 5 s, then KILL; reap it.
