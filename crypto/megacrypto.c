@@ -1,9 +1,11 @@
 /*
- * MEGA's client-side cryptography (MEGA-API.md sections 1 to 6), every
- * primitive from OpenSSL 3.0: AES-128 in ECB, CBC and CTR with padding
- * off, PBKDF2-HMAC-SHA512, SHA-256 and raw RSA through EVP_PKEY.  Only
- * base64url and MEGA's own constructions (key folding, CBC-MAC chunks,
- * MPIs) are written here.  See docs/megacrypto.md.
+ * MEGA's client-side cryptography (docs/megaproto.md sections 3 to 6),
+ * every primitive from OpenSSL 3.0: AES-128 in ECB, CBC and CTR with
+ * padding off, PBKDF2-HMAC-SHA512 and raw RSA through EVP_PKEY.  Only
+ * MEGA's own constructions (key folding, CBC-MAC chunks, MPIs) are
+ * written here; base64url (section 1) is common/b64url.c and the
+ * hashcash proof of work (section 2.4) signaler/hashcash.c.  See
+ * docs/megacrypto.md.
  *
  * Secrets live in local buffers wiped before return; outputs are
  * written only once everything has succeeded.
@@ -24,6 +26,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "b64url.h"
 #include "megacrypto.h"
 
 #define AES_BLOCK		16
@@ -35,8 +38,6 @@
 #define CHUNK_STEP		(128 * 1024)
 #define CHUNK_BIG		(1024 * 1024)
 #define CHUNK_BIG_START		(36ULL * CHUNK_STEP)	/* 4608 KiB */
-#define HASHCASH_REPEAT		262144
-#define HASHCASH_SLAB		4096	/* tokens per SHA-256 update */
 #define RSA_BITS_MIN		1024
 #define RSA_BITS_MAX		8192
 
@@ -53,11 +54,8 @@ static const uint8_t v1_initial[AES_BLOCK] = {
 	0xd1, 0xbe, 0x3f, 0x81, 0x01, 0x52, 0xcb, 0x56
 };
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static EVP_CIPHER	*c_ecb, *c_cbc, *c_ctr;
-static EVP_MD		*md_sha256, *md_sha512;
+static EVP_MD		*md_sha512;
 
 static int	aes_crypt(const EVP_CIPHER *, int, const uint8_t *,
 		    const uint8_t *, uint8_t *, const uint8_t *, size_t);
@@ -75,17 +73,15 @@ mc_init(void)
 	c_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 	c_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
 	c_ctr = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
-	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	md_sha512 = EVP_MD_fetch(NULL, "SHA512", NULL);
 	if (c_ecb == NULL || c_cbc == NULL || c_ctr == NULL ||
-	    md_sha256 == NULL || md_sha512 == NULL) {
+	    md_sha512 == NULL) {
 		EVP_CIPHER_free(c_ecb);
 		EVP_CIPHER_free(c_cbc);
 		EVP_CIPHER_free(c_ctr);
-		EVP_MD_free(md_sha256);
 		EVP_MD_free(md_sha512);
 		c_ecb = c_cbc = c_ctr = NULL;
-		md_sha256 = md_sha512 = NULL;
+		md_sha512 = NULL;
 		return -1;
 	}
 	return 0;
@@ -131,98 +127,6 @@ aes_crypt(const EVP_CIPHER *c, int enc, const uint8_t *key,
  done:
 	EVP_CIPHER_CTX_free(ctx);
 	return rv;
-}
-
-/* base64url, section 1 */
-
-int
-mc_b64_encode(char *out, size_t cap, const uint8_t *in, size_t len)
-{
-	size_t		 i, o = 0;
-	uint32_t	 v;
-
-	if (len > SIZE_MAX / 2 || cap < MC_B64_LEN(len) + 1)
-		return -1;
-	for (i = 0; i + 3 <= len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64url[v >> 18];
-		out[o++] = b64url[(v >> 12) & 63];
-		out[o++] = b64url[(v >> 6) & 63];
-		out[o++] = b64url[v & 63];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		out[o++] = b64url[v >> 18];
-		out[o++] = b64url[(v >> 12) & 63];
-	} else if (len - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64url[v >> 18];
-		out[o++] = b64url[(v >> 12) & 63];
-		out[o++] = b64url[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-/*
- * Decoding goes through a lookup without data-dependent branches on
- * the character values beyond validity, since keys pass through here.
- */
-static int
-b64val(unsigned char c)
-{
-	int	 v = -1;
-
-	v += ((('A' - 1 - c) & (c - 'Z' - 1)) >> 8 & 0xff) & (c - 'A' + 1);
-	v += ((('a' - 1 - c) & (c - 'z' - 1)) >> 8 & 0xff) & (c - 'a' + 27);
-	v += ((('0' - 1 - c) & (c - '9' - 1)) >> 8 & 0xff) & (c - '0' + 53);
-	v += ((('-' - 1 - c) & (c - '-' - 1)) >> 8 & 0xff) & 63;
-	v += ((('_' - 1 - c) & (c - '_' - 1)) >> 8 & 0xff) & 64;
-	return v;
-}
-
-int
-mc_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in,
-    size_t len)
-{
-	size_t		 i, o = 0, need, rem;
-	uint32_t	 v = 0;
-	int		 c, bad = 0;
-
-	rem = len % 4;
-	if (rem == 1)
-		return -1;
-	need = len / 4 * 3 + (rem == 0 ? 0 : rem - 1);
-	if (need > cap)
-		return -1;
-	for (i = 0; i < len; i++) {
-		c = b64val((unsigned char)in[i]);
-		bad |= c;		/* negative on a bad character */
-		v = v << 6 | (uint32_t)(c & 63);
-		if (i % 4 == 3) {
-			out[o++] = v >> 16;
-			out[o++] = (v >> 8) & 0xff;
-			out[o++] = v & 0xff;
-			v = 0;
-		}
-	}
-	/* The unused low bits of the last character must be zero. */
-	if (rem == 2) {
-		bad |= -(int)(v & 0x0f);
-		out[o++] = (v >> 4) & 0xff;
-	} else if (rem == 3) {
-		bad |= -(int)(v & 0x03);
-		out[o++] = (v >> 10) & 0xff;
-		out[o++] = (v >> 2) & 0xff;
-	}
-	if (bad < 0) {
-		mc_wipe(out, need);
-		return -1;
-	}
-	if (outlen != NULL)
-		*outlen = o;
-	return 0;
 }
 
 /* Login, section 3 */
@@ -306,7 +210,7 @@ mc_v1_user_hash(char uh[MC_UH_MAX], const uint8_t pk[MC_KEY_LEN],
 	}
 	memcpy(out, h, 4);
 	memcpy(out + 4, h + 8, 4);
-	rv = mc_b64_encode(uh, MC_UH_MAX, out, sizeof(out));
+	rv = b64url_encode(uh, MC_UH_MAX, out, sizeof(out));
  done:
 	EVP_CIPHER_CTX_free(ctx);
 	mc_wipe(h, sizeof(h));
@@ -329,7 +233,7 @@ mc_v2_derive(uint8_t pk[MC_KEY_LEN], char uh[MC_UH_MAX], const char *pw,
 	if (PKCS5_PBKDF2_HMAC(pw, (int)len, salt, (int)saltlen,
 	    V2_ITERATIONS, md_sha512, sizeof(dk), dk) != 1)
 		goto done;
-	if (mc_b64_encode(h, sizeof(h), dk + MC_KEY_LEN, MC_KEY_LEN) == -1)
+	if (b64url_encode(h, sizeof(h), dk + MC_KEY_LEN, MC_KEY_LEN) == -1)
 		goto done;
 	memcpy(pk, dk, MC_KEY_LEN);
 	memcpy(uh, h, sizeof(h));
@@ -591,7 +495,7 @@ mc_sid_from_csid(char sid[MC_SID_LEN + 1], const struct mc_rsa *r,
 	if (uhandle != NULL && (strlen(uhandle) != MC_HANDLE_B64_LEN ||
 	    !mc_equal(m + 16, uhandle, MC_HANDLE_B64_LEN)))
 		goto done;
-	if (mc_b64_encode(s, sizeof(s), m, MC_SID_RAW_LEN) == -1)
+	if (b64url_encode(s, sizeof(s), m, MC_SID_RAW_LEN) == -1)
 		goto done;
 	memcpy(sid, s, sizeof(s));
 	rv = 0;
@@ -612,7 +516,7 @@ mc_sid_from_tsid(char sid[MC_SID_LEN + 1], const uint8_t mk[MC_KEY_LEN],
 
 	if (len != MC_SID_LEN || mc_init() == -1)
 		return -1;
-	if (mc_b64_decode(t, sizeof(t), &n, tsid, len) == -1 ||
+	if (b64url_decode(t, sizeof(t), &n, tsid, len) == -1 ||
 	    n != MC_SID_RAW_LEN)
 		goto done;
 	if (aes_crypt(c_ecb, 1, mk, NULL, x, t, AES_BLOCK) == -1 ||
@@ -916,113 +820,5 @@ mc_file_decrypt(uint8_t *out, const uint8_t *in, size_t len,
 	mc_wipe(nonce, sizeof(nonce));
 	mc_wipe(want, sizeof(want));
 	mc_wipe(got, sizeof(got));
-	return rv;
-}
-
-/* Hashcash, section 2.4 */
-
-uint32_t
-mc_hashcash_threshold(uint8_t e)
-{
-	return ((uint32_t)(e & 63) * 2 + 1) << ((e >> 6) * 7 + 3);
-}
-
-/* SHA-256(nonce || token x 262144) <= threshold, in one pass. */
-static int
-hashcash_try(EVP_MD_CTX *md, const uint8_t *slab, size_t slablen,
-    const uint8_t nonce[MC_HASHCASH_NONCE_LEN], uint32_t thr, int *hit)
-{
-	uint8_t		 h[32];
-	unsigned int	 hl, i;
-	uint32_t	 v;
-
-	if (EVP_DigestInit_ex2(md, md_sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(md, nonce, MC_HASHCASH_NONCE_LEN) != 1)
-		return -1;
-	for (i = 0; i < HASHCASH_REPEAT / HASHCASH_SLAB; i++)
-		if (EVP_DigestUpdate(md, slab, slablen) != 1)
-			return -1;
-	if (EVP_DigestFinal_ex(md, h, &hl) != 1 || hl != sizeof(h))
-		return -1;
-	v = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
-	    (uint32_t)h[2] << 8 | h[3];
-	*hit = v <= thr;
-	return 0;
-}
-
-static uint8_t *
-hashcash_slab(const uint8_t token[MC_HASHCASH_TOKEN_LEN], size_t *len)
-{
-	uint8_t		*s;
-	size_t		 i;
-
-	*len = (size_t)MC_HASHCASH_TOKEN_LEN * HASHCASH_SLAB;
-	if ((s = malloc(*len)) == NULL)
-		return NULL;
-	for (i = 0; i < HASHCASH_SLAB; i++)
-		memcpy(s + i * MC_HASHCASH_TOKEN_LEN, token,
-		    MC_HASHCASH_TOKEN_LEN);
-	return s;
-}
-
-int
-mc_hashcash_check(const uint8_t token[MC_HASHCASH_TOKEN_LEN], uint8_t e,
-    const uint8_t nonce[MC_HASHCASH_NONCE_LEN])
-{
-	EVP_MD_CTX	*md = NULL;
-	uint8_t		*slab;
-	size_t		 slen;
-	int		 hit = 0, rv = -1;
-
-	if (mc_init() == -1 || (slab = hashcash_slab(token, &slen)) == NULL)
-		return -1;
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    hashcash_try(md, slab, slen, nonce, mc_hashcash_threshold(e),
-	    &hit) == -1)
-		goto done;
-	rv = hit ? 0 : -1;
- done:
-	EVP_MD_CTX_free(md);
-	free(slab);
-	return rv;
-}
-
-/*
- * Nonces are tried as megajs does: a little-endian counter from zero,
- * so both find the same answer.  maxtries 0 means no limit.
- */
-int
-mc_hashcash_solve(uint8_t nonce[MC_HASHCASH_NONCE_LEN],
-    const uint8_t token[MC_HASHCASH_TOKEN_LEN], uint8_t e, uint64_t maxtries)
-{
-	EVP_MD_CTX	*md = NULL;
-	uint8_t		*slab, cur[MC_HASHCASH_NONCE_LEN];
-	size_t		 slen;
-	uint64_t	 tries;
-	uint32_t	 thr = mc_hashcash_threshold(e);
-	int		 j, hit = 0, rv = -1;
-
-	if (mc_init() == -1 || (slab = hashcash_slab(token, &slen)) == NULL)
-		return -1;
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		goto done;
-	memset(cur, 0, sizeof(cur));
-	for (tries = 0; maxtries == 0 || tries < maxtries; tries++) {
-		if (hashcash_try(md, slab, slen, cur, thr, &hit) == -1)
-			goto done;
-		if (hit) {
-			memcpy(nonce, cur, sizeof(cur));
-			rv = 0;
-			break;
-		}
-		for (j = 0; j < MC_HASHCASH_NONCE_LEN; j++)
-			if (++cur[j] != 0)
-				break;
-		if (j == MC_HASHCASH_NONCE_LEN)
-			break;		/* all 2^32 nonces tried */
-	}
- done:
-	EVP_MD_CTX_free(md);
-	free(slab);
 	return rv;
 }

@@ -1,10 +1,11 @@
 /*
  * MEGA's client-side cryptography as pure functions over byte buffers:
  * login key derivation (v1 and v2), the master key, the RSA private key
- * and the session id, node keys, attributes, file encryption with its
- * chunk MACs, and the hashcash proof of work.  No I/O and no JSON
- * parsing; the crypto process calls these.  Section numbers refer to
- * MEGA-API.md; docs/megacrypto.md maps every function to them.
+ * and the session id, node keys, attributes, and file encryption with
+ * its chunk MACs.  No I/O and no JSON parsing; the crypto process calls
+ * these.  base64url is in common/b64url.h, the hashcash proof of work
+ * in the signaler (signaler/hashcash.h).  Section numbers refer to
+ * docs/megaproto.md; docs/megacrypto.md maps every function to them.
  *
  * Every function returning int returns 0 on success and -1 on failure.
  * Outputs are written only on success (or wiped on failure).  Call
@@ -26,13 +27,7 @@
 #define MC_SID_RAW_LEN		43
 #define MC_SID_LEN		58	/* base64url of 43 bytes */
 #define MC_HANDLE_B64_LEN	11	/* user handle, 8 bytes */
-#define MC_HASHCASH_TOKEN_LEN	48
-#define MC_HASHCASH_NONCE_LEN	4
 #define MC_ATTR_MAX		65536	/* largest attribute blob accepted */
-
-/* Encoded length of n bytes in unpadded base64url, without the NUL. */
-#define MC_B64_LEN(n)		(((n) / 3) * 4 + ((n) % 3 == 0 ? 0 : \
-				    (n) % 3 + 1))
 
 struct mc_rsa;
 
@@ -40,15 +35,6 @@ int	mc_init(void);
 void	mc_wipe(void *, size_t);
 /* Constant-time equality: 1 if equal, 0 if not. */
 int	mc_equal(const void *, const void *, size_t);
-
-/*
- * base64url without padding (section 1).  encode writes a NUL-terminated
- * string and needs MC_B64_LEN(len) + 1 bytes.  decode is strict: it
- * refuses '=', '+', '/', whitespace, a length of 1 mod 4 and non-zero
- * trailing bits, and writes at most cap bytes.
- */
-int	mc_b64_encode(char *, size_t, const uint8_t *, size_t);
-int	mc_b64_decode(uint8_t *, size_t, size_t *, const char *, size_t);
 
 /* Login, section 3.  E-mails are lower-cased here (ASCII only). */
 int	mc_v1_password_key(uint8_t [MC_KEY_LEN], const char *, size_t);
@@ -126,12 +112,5 @@ int	mc_file_encrypt(uint8_t *, uint8_t [MC_NODEKEY_LEN], const uint8_t *,
 /* Decrypt a whole file and check its MAC against K; wiped on failure. */
 int	mc_file_decrypt(uint8_t *, const uint8_t *, size_t,
 	    const uint8_t [MC_NODEKEY_LEN]);
-
-/* Hashcash, section 2.4.  solve searches nonces in megajs's order. */
-uint32_t	mc_hashcash_threshold(uint8_t);
-int	mc_hashcash_check(const uint8_t [MC_HASHCASH_TOKEN_LEN],
-	    uint8_t, const uint8_t [MC_HASHCASH_NONCE_LEN]);
-int	mc_hashcash_solve(uint8_t [MC_HASHCASH_NONCE_LEN],
-	    const uint8_t [MC_HASHCASH_TOKEN_LEN], uint8_t, uint64_t);
 
 #endif /* CLAWD_MEGACRYPTO_H */

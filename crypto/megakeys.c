@@ -26,11 +26,12 @@
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
+#include "b64url.h"
 #include "megacrypto.h"
 #include "megasess.h"
 #include "crypto.h"
 
-/* The node types of the API's "t" field (MEGA-API.md 4.1). */
+/* The node types of the API's "t" field (docs/megaproto.md 4.1). */
 #define NODE_T_FILE	0
 #define NODE_T_FOLDER	1
 
@@ -108,7 +109,7 @@ b64_field(uint8_t *out, size_t cap, size_t *outlen, const char *s,
 {
 	if (!field_ok(s, size))
 		return -1;
-	return mc_b64_decode(out, cap, outlen, s, strlen(s));
+	return b64url_decode(out, cap, outlen, s, strlen(s));
 }
 
 static void
@@ -351,7 +352,7 @@ megakeys_login(struct imsg *imsg)
 	if (ml->csid[0] != '\0') {
 		if ((buf = malloc(PRIVK_MAX)) == NULL)
 			fatal("malloc");
-		if (mc_b64_decode(buf, PRIVK_MAX, &privklen, ml->privk,
+		if (b64url_decode(buf, PRIVK_MAX, &privklen, ml->privk,
 		    strlen(ml->privk)) == -1) {
 			login_fail(MEGA_LOGIN_BADREPLY,
 			    "bad private key in the reply");
@@ -364,7 +365,7 @@ megakeys_login(struct imsg *imsg)
 			login_fail(MEGA_LOGIN_BADPASS, "wrong password");
 			goto done;
 		}
-		if (mc_b64_decode(buf, CSID_MAX, &csidlen, ml->csid,
+		if (b64url_decode(buf, CSID_MAX, &csidlen, ml->csid,
 		    strlen(ml->csid)) == -1 ||
 		    mc_sid_from_csid(sid, rsa, buf, csidlen,
 		    ulen ? ml->u : NULL) == -1) {
@@ -465,10 +466,10 @@ new_node(struct imsg_mega_new_node *nn, const uint8_t *key, size_t klen,
 	int		 rv = -1;
 
 	if (mc_node_key_wrap(wrapped, mk->sess.mk, key, klen) == -1 ||
-	    mc_b64_encode(nn->k, sizeof(nn->k), wrapped, klen) == -1 ||
+	    b64url_encode(nn->k, sizeof(nn->k), wrapped, klen) == -1 ||
 	    mc_attr_encrypt(attr, sizeof(attr), &alen, akey, json,
 	    strlen(json)) == -1 ||
-	    mc_b64_encode(nn->a, sizeof(nn->a), attr, alen) == -1)
+	    b64url_encode(nn->a, sizeof(nn->a), attr, alen) == -1)
 		goto done;
 	rv = 0;
  done:

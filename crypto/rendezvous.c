@@ -22,9 +22,9 @@
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
+#include "rdv_msg.h"
 #include "hpke.h"
 #include "noise.h"
-#include "rdv.h"
 #include "crypto.h"
 
 static const char	 rdv_info[] = "clawd rendezvous v1";

@@ -25,10 +25,10 @@
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
-#include "megacrypto.h"
+#include "b64url.h"
+#include "rdv_msg.h"
 #include "signaler.h"
 #include "mega.h"
-#include "rdv.h"
 
 #define DROP_FILES_MAX		1024	/* entries kept; more are ignored */
 #define DROP_MAX_AGE		600	/* seconds, then deleted */
@@ -470,7 +470,7 @@ static void
 drop_put_uploaded(const struct https_reply *rep, void *arg)
 {
 	struct drop_op	*op = arg;
-	char		 token[MC_B64_LEN(MA_TOKEN_MAX) + 1];
+	char		 token[B64URL_LEN(MA_TOKEN_MAX) + 1];
 	json_t		*b;
 	const char	*errstr;
 	long long	 code;
@@ -498,7 +498,7 @@ drop_put_uploaded(const struct https_reply *rep, void *arg)
 		return;
 	}
 	if (rep->len == 0 || rep->len > MA_TOKEN_MAX ||
-	    mc_b64_encode(token, sizeof(token), rep->body, rep->len) == -1) {
+	    b64url_encode(token, sizeof(token), rep->body, rep->len) == -1) {
 		mega_stats.errors++;
 		if (drop_op_later(op, drop_put_retry) == -1)
 			drop_op_fail(op, "upload gave no completion token");

@@ -3,8 +3,8 @@
  * does every step that needs the password or the master key), read
  * the tree and find or make the drop folder, then follow changes over
  * the sc channel, or by polling f where the server has no sc.  The
- * call sequence is MEGA-API.md section 8; docs/megaclient.md has the
- * states and the timers.
+ * call sequence is docs/megaproto.md section 8; docs/megaclient.md has
+ * the states and the timers.
  */
 
 #include <sys/types.h>

@@ -1,5 +1,6 @@
 /*
- * The MEGA API's JSON layer: see megaapi.h and docs/megaapi.md.
+ * The MEGA API's JSON layer: see megaapi.h and docs/megaapi.md;
+ * section numbers refer to docs/megaproto.md.
  *
  * Everything the server sends is checked here before the signaler uses
  * it: types, exact handle lengths, base64url alphabet and padding bits,

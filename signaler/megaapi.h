@@ -3,8 +3,8 @@
  * append one command object to a batch, the request sequence id, reply
  * parsers into fixed-size structs, and the retry policy.  This is the
  * only place where MEGA's JSON is parsed (jansson), so it can be fuzzed
- * on its own.  Section numbers refer to MEGA-API.md; docs/megaapi.md
- * has the limits and the retry table.
+ * on its own.  Section numbers refer to docs/megaproto.md;
+ * docs/megaapi.md has the limits and the retry table.
  *
  * Reply parsers return 0 on success, a negative MEGA error code when the
  * server answered one (-3, -9, ...), or MA_EBADREPLY when the reply is

@@ -24,7 +24,8 @@
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
-#include "megacrypto.h"
+#include "b64url.h"
+#include "hashcash.h"
 #include "signaler.h"
 #include "mega.h"
 
@@ -287,8 +288,8 @@ mq_send(void)
 static int
 mq_hashcash(const char *challenge)
 {
-	uint8_t		 token[MC_HASHCASH_TOKEN_LEN];
-	uint8_t		 nonce[MC_HASHCASH_NONCE_LEN];
+	uint8_t		 token[HASHCASH_TOKEN_LEN];
+	uint8_t		 nonce[HASHCASH_NONCE_LEN];
 	char		 buf[160], b64[16], *p, *e, *x, *t;
 	const char	*errstr;
 	size_t		 len;
@@ -305,12 +306,12 @@ mq_hashcash(const char *challenge)
 	if (errstr != NULL || (x = strchr(e, ':')) == NULL)
 		return -1;
 	t = x + 1;
-	if (mc_b64_decode(token, sizeof(token), &len, t, strlen(t)) == -1 ||
+	if (b64url_decode(token, sizeof(token), &len, t, strlen(t)) == -1 ||
 	    len != sizeof(token))
 		return -1;
 	log_info("mega: solving a proof of work (easiness %d)", easiness);
-	if (mc_hashcash_solve(nonce, token, easiness, MQ_HASHCASH_TRIES) ==
-	    -1 || mc_b64_encode(b64, sizeof(b64), nonce, sizeof(nonce)) == -1)
+	if (hashcash_solve(nonce, token, easiness, MQ_HASHCASH_TRIES) ==
+	    -1 || b64url_encode(b64, sizeof(b64), nonce, sizeof(nonce)) == -1)
 		return -1;
 	snprintf(mq.hashcash, sizeof(mq.hashcash), "X-Hashcash: 1:%s:%s", t,
 	    b64);

@@ -13,7 +13,7 @@
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
-#include "megacrypto.h"
+#include "hashcash.h"
 #include "signaler.h"
 #include "mega.h"
 
@@ -127,7 +127,7 @@ signaler_main(const struct passwd *pw)
 {
 	/* libcurl and OpenSSL read their files now, never again. */
 	https_init();
-	if (mc_init() == -1)
+	if (hashcash_init() == -1)
 		fatalx("cannot initialise OpenSSL");
 	/* Timers need the event base: set up once the channels are. */
 	proc_child_run(PROC_SIGNALER, pw, signaler_dispatch, mega_init);

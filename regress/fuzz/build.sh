@@ -23,10 +23,10 @@ sources() {
 	fuzz_cookie)	echo "netengine/cookie.c common/wgcrypto.c" ;;
 	fuzz_noise)	echo "crypto/noise.c common/wgcrypto.c" ;;
 	fuzz_offload)	echo "netengine/offload.c" ;;
-	fuzz_megaattr)	echo "crypto/megacrypto.c" ;;
+	fuzz_megaattr)	echo "crypto/megacrypto.c common/b64url.c" ;;
 	fuzz_megaapi)	echo "signaler/megaapi.c" ;;
 	fuzz_hpke)	echo "crypto/hpke.c" ;;
-	fuzz_rdv)	echo "netengine/rdv_msg.c netengine/probe.c" \
+	fuzz_rdv)	echo "common/rdv_msg.c netengine/probe.c" \
 			    "common/wgcrypto.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;

@@ -15,22 +15,11 @@ if [ ! -f "$CLAWCTL" ] || [ ! -x "$CLAWCTL" ]; then
 	exit 1
 fi
 
-fail=0
-n=0
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/regress/unit/tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 umask 077
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	fail=1
-}
 
 check() {
 	if [ "$2" = "$3" ] && [ -n "$2" ]; then

@@ -26,8 +26,7 @@ if [ ! -x "$DRIVER" ]; then
 	exit 1
 fi
 
-n=0
-fail=0
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/regress/unit/tap.sh"
 pid=
 wgpid=
 ns=
@@ -43,16 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-notok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $1"
-}
 
 rand32() {
 	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "util.h"
-#include "rdv.h"
+#include "rdv_msg.h"
 
 static const uint8_t	 rdv_magic[4] = { 'C', 'L', 'W', 'D' };
 
