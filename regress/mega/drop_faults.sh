@@ -154,7 +154,7 @@ dl_check 'expired: a new login only, not a storm (us <= 3)' \
     [ "${us1:-99}" -le 3 ]
 
 # The login after an expired session must solve a proof of work first
-# (HTTP 402 with X-Hashcash, MEGA-API.md 2.4).
+# (HTTP 402 with X-Hashcash, docs/megaproto.md 2.4).
 fault_case hashcash '[{"hashcash":255},{"expire_sessions":true}]'
 hc=$(dl_stat e injected hashcash)
 dl_check "hashcash: a challenge was issued and answered (injected ${hc:-0})" \

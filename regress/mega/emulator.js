@@ -2,7 +2,7 @@
 'use strict'
 /*
  * MEGA API emulator for clawd's tests.  It plays the server side of
- * /work/shared/MEGA-API.md: the cs commands, transfers, the sc channel
+ * docs/megaproto.md: the cs commands, transfers, the sc channel
  * with wait URLs, over HTTP or HTTPS, and misbehaves on request through
  * the control port.  Node's standard library only.
  *

@@ -420,7 +420,7 @@ async function testTls () {
     `HTTPS with a certificate not from the CA refused (${code})`)
 }
 
-/* megajs against mega-mock, the independent server (MEGA-API.md 9). */
+/* megajs against mega-mock, the independent server (megaproto.md 9). */
 async function testMock () {
   const megamock = require('mega-mock')
   const users = require('mega-mock/cli/preloaded-users.json')

@@ -1,9 +1,9 @@
 /*
- * Unit test for signaler/megaapi.c: request bytes against the JSON that
- * MEGA-API.md shows, the sequence id, replies captured from the MEGA
- * emulator (regress/unit/megaapi_replies/, made by capture.js there),
- * the batch and whole-batch error forms, malformed and hostile replies,
- * and the retry table.
+ * Unit test for signaler/megaapi.c: request bytes against the JSON
+ * that docs/megaproto.md gives, the sequence id, replies captured from
+ * the MEGA emulator (regress/unit/megaapi_replies/, made by capture.js
+ * there), the batch and whole-batch error forms, malformed and hostile
+ * replies, and the retry table.
  *
  * usage: megaapi_test [replies-dir]
  * Without an argument the directory is found under $srcdir or ".".

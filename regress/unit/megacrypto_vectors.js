@@ -111,7 +111,7 @@ function decryptMegajs (key32, ct) {
   })
 }
 
-/* The doc's chunk MAC (MEGA-API.md 5.6-5.7), with Node's AES. */
+/* The chunk MAC of docs/megaproto.md 5.6-5.7, with Node's AES. */
 function docMac (a, n, plain) {
   const ecb = crypto.createCipheriv('aes-128-ecb', a, null)
   ecb.setAutoPadding(false)
@@ -271,7 +271,7 @@ async function main () {
     str(`${P}_SID`, s.sid)
   }
 
-  comment('tsid (MEGA-API.md 3.4.4), Node AES-ECB')
+  comment('tsid (docs/megaproto.md 3.4.4), Node AES-ECB')
   const tmk = seq(16, 3, 1)
   const traw = Buffer.concat([seq(16, 11, 7), Buffer.from('AbCdEfGhIjK')])
   const tenc = crypto.createCipheriv('aes-128-ecb', tmk, null)

@@ -2,9 +2,9 @@
 /*
  * The cs endpoint: POST /cs?id=<reqid>[&sid=<sid>] with a JSON array of
  * commands, answered by an array of per-command results or by one bare
- * error code for the whole batch (MEGA-API.md 2.1).  A batch that was
- * answered is remembered under (sid, id), so a retry with the same id
- * gets the same bytes and applies nothing twice.
+ * error code for the whole batch (docs/megaproto.md 2.1).  A batch that
+ * was answered is remembered under (sid, id), so a retry with the same
+ * id gets the same bytes and applies nothing twice.
  */
 const crypto = require('crypto')
 const mcrypto = require('./crypto')
@@ -251,8 +251,9 @@ function runCommand (ctx, acct, sid, c, req) {
 }
 
 /*
- * Hashcash (MEGA-API.md 2.4): while switched on, a login request without
- * a solved challenge gets 402 and a fresh one.  True if it may proceed.
+ * Hashcash (docs/megaproto.md 2.4): while switched on, a login request
+ * without a solved challenge gets 402 and a fresh one.  True if it may
+ * proceed.
  */
 function hashcashGate (ctx, req, res) {
   const e = ctx.faults.hashcash

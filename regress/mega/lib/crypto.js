@@ -5,7 +5,7 @@
  * key (k), the RSA private key wrapped with the master key (privk), the
  * login hash (uh) and, for v2 accounts, the salt.  It never needs a
  * password after start-up and never sees file plaintext.
- * Formats follow MEGA-API.md sections 1 and 3.
+ * Formats follow docs/megaproto.md sections 1 and 3.
  */
 const crypto = require('crypto')
 
@@ -191,7 +191,7 @@ function makeAccount (spec) {
   }
 }
 
-/* Hashcash (MEGA-API.md 2.4): check a client's nonce for our token. */
+/* Hashcash (docs/megaproto.md 2.4): check a client's nonce. */
 function hashcashThreshold (e) {
   return ((e & 63) * 2 + 1) * Math.pow(2, (e >> 6) * 7 + 3)
 }

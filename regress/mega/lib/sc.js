@@ -1,6 +1,6 @@
 'use strict'
 /*
- * The legacy sc channel (MEGA-API.md 7.3): POST /sc?sn=<sn>&sid=<sid>.
+ * The sc channel (docs/megaproto.md 7.3): POST /sc?sn=<sn>&sid=<sid>.
  * A client behind the current sn gets {"a":[packets],"sn":<new>}; one
  * that is up to date gets {"w":<wait URL>}.  The wait URL answers (with
  * an empty body) as soon as the account changes, or after a timeout,

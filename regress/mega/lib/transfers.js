@@ -1,10 +1,11 @@
 'use strict'
 /*
- * File transfers (MEGA-API.md 5 and 6).  Uploads: POST <u>/<offset>
- * with Content-Length, starting and ending on chunk boundaries; the POST
- * that completes the file gets the binary completion token, the others
- * an empty body.  Downloads: GET <g>/<start>-<end> (end inclusive) or
- * <g> with an optional Range header.  Only ciphertext is ever handled.
+ * File transfers (docs/megaproto.md 5 and 6).  Uploads: POST
+ * <u>/<offset> with Content-Length, starting and ending on chunk
+ * boundaries; the POST that completes the file gets the binary
+ * completion token, the others an empty body.  Downloads: GET
+ * <g>/<start>-<end> (end inclusive) or <g> with an optional Range
+ * header.  Only ciphertext is ever handled.
  */
 const crypto = require('crypto')
 const mcrypto = require('./crypto')
