@@ -37,6 +37,8 @@
 #define DROP_XFER_TRIES		5	/* per upload or download */
 #define DROP_RDV_AGE		360	/* s, rendezvous files fetched */
 #define DROP_RDV_FETCHES	4	/* rendezvous fetches at once */
+#define DROP_PARK_MAX		16	/* requests waiting for the session */
+#define DROP_PARK_SECS		60	/* how long they wait at most */
 
 struct drop_file {
 	TAILQ_ENTRY(drop_file)	 entry;
@@ -54,6 +56,9 @@ struct drop_file {
 };
 
 static TAILQ_HEAD(, drop_file)	 files = TAILQ_HEAD_INITIALIZER(files);
+
+static void	 drop_request(struct imsg *);
+static void	 drop_park_flush(void);
 static size_t			 nfiles;
 static char			 folder[MA_HANDLE_LEN + 1];
 static struct event		 sweep_ev;
@@ -330,6 +335,7 @@ drop_ready(const char *h)
 		tv.tv_sec = 1;	/* the first sweep soon after start */
 		evtimer_add(&sweep_ev, &tv);
 	}
+	drop_park_flush();
 }
 
 /* --- control replies ------------------------------------------------- */
@@ -621,21 +627,20 @@ drop_put_data(uint32_t peerid, const char *name, const uint8_t *data,
 		drop_op_fail(op, "crypto is not reachable");
 }
 
-/* CTL_DROP_PUT from clawctl, RDV_PUT from crypto: a name, the bytes. */
+/*
+ * CTL_DROP_PUT from clawctl, RDV_PUT from crypto: a name, the bytes
+ * (the catalogue has checked that the name is there).
+ */
 static void
-drop_put(uint32_t peerid, struct imsg *imsg)
+drop_put(uint32_t peerid, const uint8_t *msg, size_t msglen)
 {
 	struct ctl_drop_name	 dn;
-	struct ibuf		 b;
-	uint8_t			 data[DROP_FILE_MAX];
-	size_t			 len;
 
-	if (imsg_get_ibuf(imsg, &b) == -1 || ibuf_get(&b, &dn,
-	    sizeof(dn)) == -1 || (len = ibuf_size(&b)) > sizeof(data) ||
-	    ibuf_get(&b, data, len) == -1)
-		fatalx("bad %s", imsg_type_name(imsg_get_type(imsg)));
+	if (msglen < sizeof(dn) || msglen - sizeof(dn) > DROP_FILE_MAX)
+		fatalx("bad drop put of %zu bytes", msglen);
+	memcpy(&dn, msg, sizeof(dn));
 	dn.name[sizeof(dn.name) - 1] = '\0';
-	drop_put_data(peerid, dn.name, data, len);
+	drop_put_data(peerid, dn.name, msg + sizeof(dn), msglen - sizeof(dn));
 }
 
 /* --- get: g, download, open ------------------------------------------ */
@@ -960,11 +965,7 @@ drop_rdv_next(void)
 void
 drop_rdv_put(struct imsg *imsg)
 {
-	if (!mega_usable()) {
-		log_warnx("drop: not ready; a rendezvous file is lost");
-		return;
-	}
-	drop_put(0, imsg);
+	drop_request(imsg);
 }
 
 /* From netengine: a file of ours, or an answer, is no longer needed. */
@@ -1023,37 +1024,41 @@ drop_show(uint32_t peerid)
 	    NULL, 0);
 }
 
-/* A clawctl request, forwarded by netengine with the client's id. */
-void
-drop_ctl(struct imsg *imsg)
+/* --- requests: run now, or once the session is back ----------------- */
+
+/*
+ * A request that came while the session was being made (a login after
+ * the session expired, the tree being read again) waits for the drop
+ * instead of failing: DROP_PARK_MAX of them, DROP_PARK_SECS each at
+ * most, run in the order they came when the drop is ready again.
+ */
+struct drop_parked {
+	TAILQ_ENTRY(drop_parked) entry;
+	struct event		 ev;
+	uint32_t		 type;
+	uint32_t		 peerid;
+	size_t			 len;
+	uint8_t			 data[];
+};
+static TAILQ_HEAD(, drop_parked) parked = TAILQ_HEAD_INITIALIZER(parked);
+static int			 nparked;
+
+static void
+drop_run(uint32_t type, uint32_t peerid, const uint8_t *data, size_t len)
 {
 	struct ctl_drop_name	 dn;
 	struct drop_file	*f;
-	uint32_t		 peerid = imsg_get_id(imsg);
-	uint32_t		 type = imsg_get_type(imsg);
 
-	if (type == IMSG_CTL_SHOW_DROP) {
-		if (mega_state() == MEGA_DISABLED)
-			drop_result(peerid, ENOTCONN, "MEGA is not "
-			    "configured");
-		else
-			drop_show(peerid);
-		return;
-	}
-	if (!mega_usable()) {
-		drop_result(peerid, EAGAIN, "the drop is not ready: %s%s%s",
-		    mega_state_name(), mega_last_error()[0] ? ": " : "",
-		    mega_last_error());
-		return;
-	}
 	switch (type) {
 	case IMSG_CTL_DROP_PUT:
-		drop_put(peerid, imsg);
+	case IMSG_RDV_PUT:
+		drop_put(peerid, data, len);
 		break;
 	case IMSG_CTL_DROP_GET:
 	case IMSG_CTL_DROP_RM:
-		if (imsg_get_data(imsg, &dn, sizeof(dn)) == -1)
+		if (len != sizeof(dn))
 			fatalx("bad %s", imsg_type_name(type));
+		memcpy(&dn, data, sizeof(dn));
 		dn.name[sizeof(dn.name) - 1] = '\0';
 		if (!drop_name_ok(dn.name)) {
 			drop_result(peerid, EINVAL, "bad file name");
@@ -1067,5 +1072,115 @@ drop_ctl(struct imsg *imsg)
 		else
 			drop_rm_file(peerid, f);
 		break;
+	default:
+		fatalx("%s: not a drop request", imsg_type_name(type));
 	}
+}
+
+/* Why the drop cannot serve a request now. */
+static void
+drop_refuse(uint32_t type, uint32_t peerid, const char *what)
+{
+	if (type == IMSG_RDV_PUT)
+		log_warnx("drop: %s (%s%s%s); a rendezvous file is lost",
+		    what, mega_state_name(), mega_last_error()[0] ? ": " : "",
+		    mega_last_error());
+	drop_result(peerid, EAGAIN, "%s: %s%s%s", what, mega_state_name(),
+	    mega_last_error()[0] ? ": " : "", mega_last_error());
+}
+
+static void
+drop_unpark(struct drop_parked *pk)
+{
+	evtimer_del(&pk->ev);
+	TAILQ_REMOVE(&parked, pk, entry);
+	nparked--;
+}
+
+static void
+drop_park_expired(int fd, short ev, void *arg)
+{
+	struct drop_parked	*pk = arg;
+
+	(void)fd;
+	(void)ev;
+	drop_unpark(pk);
+	drop_refuse(pk->type, pk->peerid, "the drop was not ready within "
+	    "60 s");
+	free(pk);
+}
+
+/* Run what waited, now that the drop is ready. */
+static void
+drop_park_flush(void)
+{
+	struct drop_parked	*pk;
+
+	while ((pk = TAILQ_FIRST(&parked)) != NULL && mega_usable()) {
+		drop_unpark(pk);
+		drop_run(pk->type, pk->peerid, pk->data, pk->len);
+		free(pk);
+	}
+}
+
+/*
+ * A drop request from clawctl (forwarded by netengine with the client's
+ * id) or a rendezvous file from crypto.  Run at once when the drop is
+ * usable; kept while the session is being made; refused otherwise.
+ */
+static void
+drop_request(struct imsg *imsg)
+{
+	struct drop_parked	*pk;
+	struct ibuf		 b;
+	struct timeval		 tv = { DROP_PARK_SECS, 0 };
+	uint32_t		 type = imsg_get_type(imsg);
+	uint32_t		 peerid = imsg_get_id(imsg);
+	size_t			 len;
+
+	if (imsg_get_ibuf(imsg, &b) == -1)
+		fatalx("bad %s", imsg_type_name(type));
+	len = ibuf_size(&b);
+	if (mega_usable() && TAILQ_EMPTY(&parked)) {
+		drop_run(type, peerid, ibuf_data(&b), len);
+		return;
+	}
+	if ((mega_state() != MEGA_LOGIN && mega_state() != MEGA_LOADING &&
+	    !mega_usable()) || nparked >= DROP_PARK_MAX) {
+		drop_refuse(type, peerid, "the drop is not ready");
+		return;
+	}
+	if ((pk = calloc(1, sizeof(*pk) + len)) == NULL) {
+		log_warn("drop: park");
+		drop_refuse(type, peerid, "the drop is not ready");
+		return;
+	}
+	pk->type = type;
+	pk->peerid = peerid;
+	pk->len = len;
+	memcpy(pk->data, ibuf_data(&b), len);
+	evtimer_set(&pk->ev, drop_park_expired, pk);
+	evtimer_add(&pk->ev, &tv);
+	TAILQ_INSERT_TAIL(&parked, pk, entry);
+	nparked++;
+	log_debug("drop: %s waits for the session (%s)",
+	    imsg_type_name(type), mega_state_name());
+	drop_park_flush();
+}
+
+/* A clawctl request, forwarded by netengine with the client's id. */
+void
+drop_ctl(struct imsg *imsg)
+{
+	uint32_t		 peerid = imsg_get_id(imsg);
+
+	if (imsg_get_type(imsg) == IMSG_CTL_SHOW_DROP) {
+		if (mega_state() == MEGA_DISABLED)
+			drop_result(peerid, ENOTCONN, "MEGA is not "
+			    "configured");
+		else
+			drop_show(peerid);
+		return;
+	}
+	drop_request(imsg);
 }

@@ -153,6 +153,32 @@ dl_check '{"expire_sessions":true}: clawd logged in again' [ "${us1:-0}" -ge 1 ]
 dl_check 'expired: a new login only, not a storm (us <= 3)' \
     [ "${us1:-99}" -le 3 ]
 
+# Requests that come while clawd logs in again wait for the drop rather
+# than fail: the session expires, sc finds out (within its 5 s wait),
+# and the first logins fail with -3 so that clawd stays logging in for
+# seconds; a put and a get sent then must succeed once it is back.
+dl_fault e '[{"expire_sessions":true},{"error":-3,"command":"us","count":3}]'
+if dl_wait_state a login 20; then
+	dl_randfile "$DL_TMP/f-wait.bin" 444
+	if timeout 90 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
+	    drop put f-wait.bin "$DL_TMP/f-wait.bin" 2>"$DL_TMP/err" &&
+	    timeout 90 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
+	    drop get f-wait.bin >"$DL_TMP/f-wait.back" 2>>"$DL_TMP/err" &&
+	    cmp -s "$DL_TMP/f-wait.bin" "$DL_TMP/f-wait.back"; then
+		dl_ok "logging in again: a put and a get sent meanwhile wait" \
+		    "and succeed"
+		KEEP+=(f-wait.bin)
+	else
+		dl_notok "logging in again: put and get ($(head -c 200 \
+		    "$DL_TMP/err"))"
+	fi
+else
+	dl_notok "logging in again: clawd never said login after the" \
+	    "session expired"
+fi
+dl_faults_reset e
+dl_wait_state a ready 60 || dl_notok "logging in again: back to ready"
+
 # The login after an expired session must solve a proof of work first
 # (HTTP 402 with X-Hashcash, docs/megaproto.md 2.4).
 fault_case hashcash '[{"hashcash":255},{"expire_sessions":true}]'
