@@ -5,6 +5,7 @@
 # and base64url).  crypto may hold them; parent, signaler and netengine
 # must not.  Positive control: the emulator's node process, which made
 # the account from that key, holds it, so the search can find things.
+# The scanner is regress/lab/memscan.py, shared with lab/keymem.sh.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 . "$(dirname "$0")/drop_lib.sh"
@@ -55,7 +56,7 @@ done
 for p in $procs; do
 	name=${p%%=*}
 	pid=${p#*=}
-	out=$(python3 "$DL_DIR/memsearch.py" "$pid" "${NEEDLES[@]}")
+	out=$(python3 "$DL_DIR/../lab/memscan.py" "$pid" "${NEEDLES[@]}")
 	rc=$?
 	dl_log "$name ($pid): $(echo "$out" | tr '\n' ';')"
 	if [ "$rc" -ne 0 ]; then
@@ -74,7 +75,7 @@ for p in $procs; do
 done
 
 # Positive control: the emulator holds the key it was given.
-out=$(python3 "$DL_DIR/memsearch.py" "${DL_EPID[e]}" "${NEEDLES[@]}")
+out=$(python3 "$DL_DIR/../lab/memscan.py" "${DL_EPID[e]}" "${NEEDLES[@]}")
 dl_log "emulator: $(echo "$out" | tr '\n' ';')"
 echo "$out" | grep -Eq '^found (mk-raw|mk-b64url) ' &&
     dl_ok "control: the search finds the master key in the emulator" ||

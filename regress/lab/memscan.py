@@ -1,12 +1,25 @@
 #!/usr/bin/env python3
-# memsearch.py: which secrets does a process hold?  For drop_keymem.sh.
+# memscan.py: which secrets does a process hold?  The one memory
+# scanner of the key isolation tests (regress/lab/keymem.sh,
+# regress/mega/drop_keymem.sh).
 #
-#   memsearch.py PID LABEL=HEX...
+#   memscan.py PID LABEL=HEX...
 #
 # Reads every readable mapping of PID through /proc/PID/mem (root, or
-# ptrace rights) and prints "found LABEL in MAPPING" for each needle
-# seen, then "read N bytes".  Exit 0 when the memory could be read, 2
-# when it could not; the caller decides which finds are failures.
+# ptrace rights) and searches it for each needle, given in hex so that
+# no secret is on a command line as itself (the scanner must not find
+# its own arguments, nor put the bytes into another process).  Prints
+#
+#   found LABEL in MAPPING[, MAPPING...]	per needle seen (at most 4
+#						mappings; anonymous ones
+#						as anon@ADDRESS)
+#   skipped MAPPING (N MB)			mappings over 1 GB
+#   read N bytes				last
+#
+# Exit 0 when memory could be read (N > 0), 2 when it could not, 1 on
+# bad usage.  The caller decides which finds are failures, and should
+# have a positive control (a process that must hold a needle) so that
+# a scan that finds nothing is known to be able to find something.
 
 import sys
 
@@ -27,14 +40,28 @@ def mappings(pid):
             yield lo, hi, name
 
 
+def usage(why):
+    print("memscan.py: %s" % why, file=sys.stderr)
+    print("usage: memscan.py PID LABEL=HEX...", file=sys.stderr)
+    sys.exit(1)
+
+
 def main():
     if len(sys.argv) < 3:
-        sys.exit("usage: memsearch.py PID LABEL=HEX...")
-    pid = int(sys.argv[1])
+        usage("too few arguments")
+    try:
+        pid = int(sys.argv[1])
+    except ValueError:
+        usage("not a pid: %s" % sys.argv[1])
     needles = {}
     for a in sys.argv[2:]:
-        label, hexed = a.split("=", 1)
-        needles[label] = bytes.fromhex(hexed)
+        label, sep, hexed = a.partition("=")
+        try:
+            needles[label] = bytes.fromhex(hexed)
+        except ValueError:
+            needles[label] = b""
+        if not sep or not label or not needles[label]:
+            usage("not LABEL=HEX with a non-empty HEX: %s" % a)
     # Overlap chunks so a needle across a chunk boundary is seen.
     keep = max(len(n) for n in needles.values()) - 1
     found = {}
@@ -48,6 +75,7 @@ def main():
     with mem:
         for lo, hi, name in maps:
             if hi - lo > HUGE:
+                print("skipped %s (%d MB)" % (name, (hi - lo) >> 20))
                 continue
             tail = b""
             for off in range(lo, hi, CHUNK):
