@@ -6,6 +6,12 @@
  * every file older than ten minutes is deleted, whoever made it.
  * Uploads are capped per minute so that clawd cannot flood the
  * account either.
+ *
+ * The drop is the top of the MEGA client: it calls the session
+ * (mega.c) and the queue (megaq.c), and hears of the folder's files
+ * through the events it subscribes to in drop_init(); the session
+ * never calls it.  Its roles come from signaler.c with the MEGA
+ * configuration.
  */
 
 #include <sys/types.h>
@@ -145,7 +151,7 @@ drop_remove(struct drop_file *f)
 	free(f);
 }
 
-void
+static void
 drop_clear(void)
 {
 	struct drop_file	*f;
@@ -213,7 +219,7 @@ drop_ask_name(struct drop_file *f, const char *attr)
 
 /* --- the file table, from f and from sc -------------------------------- */
 
-void
+static void
 drop_sync_begin(void)
 {
 	struct drop_file	*f;
@@ -278,7 +284,7 @@ drop_add(const struct ma_node *n)
 }
 
 /* A file node in the drop folder, new or known. */
-void
+static void
 drop_sync_node(const struct ma_node *n)
 {
 	struct drop_file	*f;
@@ -289,7 +295,7 @@ drop_sync_node(const struct ma_node *n)
 		drop_ask_name(f, n->a);
 }
 
-void
+static void
 drop_sync_end(void)
 {
 	struct drop_file	*f, *next;
@@ -299,7 +305,7 @@ drop_sync_end(void)
 			drop_remove(f);
 }
 
-void
+static void
 drop_node_gone(const char *h)
 {
 	struct drop_file	*f;
@@ -308,7 +314,7 @@ drop_node_gone(const char *h)
 		drop_remove(f);
 }
 
-void
+static void
 drop_node_attr(const char *h, const char *attr)
 {
 	struct drop_file	*f;
@@ -317,7 +323,7 @@ drop_node_attr(const char *h, const char *attr)
 		drop_ask_name(f, attr);
 }
 
-void
+static void
 drop_ready(const char *h)
 {
 	struct timeval	 tv = { DROP_SWEEP_SECS, 0 };
@@ -1183,4 +1189,22 @@ drop_ctl(struct imsg *imsg)
 		return;
 	}
 	drop_request(imsg);
+}
+
+/* --- the session's events -------------------------------------------- */
+
+static const struct mega_events drop_events = {
+	.on_sync_begin = drop_sync_begin,
+	.on_node = drop_sync_node,
+	.on_sync_end = drop_sync_end,
+	.on_ready = drop_ready,
+	.on_node_gone = drop_node_gone,
+	.on_node_attr = drop_node_attr,
+	.on_clear = drop_clear,
+};
+
+void
+drop_init(void)
+{
+	mega_subscribe(&drop_events);
 }

@@ -5,6 +5,11 @@
  * the sc channel, or by polling f where the server has no sc.  The
  * call sequence is docs/megaproto.md section 8; docs/megaclient.md has
  * the states and the timers.
+ *
+ * The session sits between the queue (megaq.c, below: it reaches the
+ * session only through the hooks given to mq_init()) and the drop
+ * (drop.c, above: it hears of the folder's files through the events it
+ * subscribed to).  Nothing here calls the drop.
  */
 
 #include <sys/types.h>
@@ -32,8 +37,6 @@
 #define MEGA_PACE_MAX_MS	20000	/* paced: sc at least this often */
 #define MEGA_PATH_DEPTH		16
 #define MEGA_CREQ_MAX		2048	/* crypto requests outstanding */
-
-struct mega_stats	 mega_stats;
 
 /* A request to crypto, waiting for the answer with its number. */
 struct creq {
@@ -86,6 +89,8 @@ static struct {
 	TAILQ_HEAD(, creq) creqs;
 	size_t		 ncreqs;
 	uint32_t	 seq;
+
+	const struct mega_events *ev;	/* the drop's */
 } m;
 
 static const char *const state_names[] = {
@@ -105,6 +110,16 @@ static void	mega_walk(void);
 static void	mega_sc(int, short, void *);
 static void	mega_poll(int, short, void *);
 static void	mega_follow(void);
+static void	mega_mq_error(const char *);
+
+/* What the queue below may ask of the session. */
+static const struct mq_hooks mega_mq_hooks = {
+	.sid = mega_sid,
+	.state = mega_state,
+	.set_state = mega_set_state,
+	.error = mega_mq_error,
+	.relogin = mega_relogin,
+};
 
 static void
 mega_timer(struct event *ev, unsigned int ms)
@@ -130,7 +145,14 @@ mega_init(void)
 	m.pace_ms = MEGA_SC_FLOOR_MS;
 	for (i = 0; i < sizeof(m.ci) - 1; i++)
 		m.ci[i] = letters[arc4random_uniform(sizeof(letters) - 1)];
-	mq_init();
+	mq_init(&mega_mq_hooks);
+}
+
+/* The layer above: the drop, told of the folder's files. */
+void
+mega_subscribe(const struct mega_events *ev)
+{
+	m.ev = ev;
 }
 
 const char *
@@ -245,6 +267,12 @@ mega_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m.why, sizeof(m.why), fmt, ap);
 	va_end(ap);
+}
+
+static void
+mega_mq_error(const char *why)
+{
+	mega_error("%s", why);
 }
 
 /* States that end in "wait for the operator" stop all traffic. */
@@ -388,29 +416,30 @@ mega_start(void)
 		mega_timer(&m.login_ev, 0);
 }
 
-void
+/*
+ * -1 if the folder path is unusable: the caller then keeps the drop's
+ * roles as they were.
+ */
+int
 mega_conf(const struct imsg_mega_conf *mc)
 {
 	char	 folder[CLAWD_PATH_MAX];
 
 	strlcpy(folder, mc->folder, sizeof(folder));
-	if (m.have_conf && strcmp(folder, m.folder) == 0) {
-		drop_roles(mc->offer_peers, mc->answer_ahead,
-		    mc->answer_ondemand);
-		return;
-	}
+	if (m.have_conf && strcmp(folder, m.folder) == 0)
+		return 0;
 	if (mega_split(folder) == -1) {
 		mega_set_state(MEGA_ERROR, "unusable folder path");
-		return;
+		return -1;
 	}
 	strlcpy(m.folder, folder, sizeof(m.folder));
 	m.have_conf = 1;
-	drop_roles(mc->offer_peers, mc->answer_ahead, mc->answer_ondemand);
 	if (m.state == MEGA_DISABLED)
 		m.state = MEGA_LOGIN;
 	else if (m.state == MEGA_READY)
 		mega_reload();
 	mega_start();
+	return 0;
 }
 
 void
@@ -432,7 +461,7 @@ mega_account(const struct imsg_mega_account *ma)
 	/* A new account or password (reload): start over. */
 	if (m.state != MEGA_DISABLED && m.state != MEGA_LOGIN) {
 		mq_fail_all(MQ_EGAVEUP);
-		drop_clear();
+		m.ev->on_clear();
 		evtimer_del(&m.sc_ev);
 		evtimer_del(&m.poll_ev);
 	}
@@ -844,13 +873,13 @@ mega_walk_decide(void)
 		mega_walk();
 		return;
 	}
-	drop_sync_begin();
+	m.ev->on_sync_begin();
 	for (i = 0; i < m.nodes.n; i++) {
 		n = &m.nodes.v[i];
 		if (n->t == MA_T_FILE && strcmp(n->p, m.cur) == 0)
-			drop_sync_node(n);
+			m.ev->on_node(n);
 	}
-	drop_sync_end();
+	m.ev->on_sync_end();
 	ma_nodes_free(&m.nodes);
 	if (!mega_usable()) {
 		log_info("mega: drop folder %s ready%s", m.folder,
@@ -859,7 +888,7 @@ mega_walk_decide(void)
 	}
 	m.made = 0;
 	strlcpy(m.drop, m.cur, sizeof(m.drop));
-	drop_ready(m.drop);
+	m.ev->on_ready(m.drop);
 	mega_follow();
 }
 
@@ -1006,7 +1035,7 @@ mega_sc_packets(const struct ma_sc *sc)
 				n = &sc->nodes.v[p->node0 + j];
 				if (n->t == MA_T_FILE &&
 				    strcmp(n->p, m.drop) == 0)
-					drop_sync_node(n);
+					m.ev->on_node(n);
 				/*
 				 * A folder next to one on our path may be
 				 * a twin made at the same time by another
@@ -1022,10 +1051,10 @@ mega_sc_packets(const struct ma_sc *sc)
 			if (mega_in_chain(p->n))
 				reload = 1;
 			else
-				drop_node_gone(p->n);
+				m.ev->on_node_gone(p->n);
 			break;
 		case MA_PKT_U:
-			drop_node_attr(p->n, p->at);
+			m.ev->on_node_attr(p->n, p->at);
 			break;
 		}
 	}

@@ -3,6 +3,12 @@
  * with its retries (megaq.c), the drop folder and its files (drop.c).
  * Keys never come here: every operation that needs one is a request
  * to crypto, answered by sequence number.
+ *
+ * Layers, each calling only those below it: https.c and megaapi.c;
+ * the queue (megaq.c); the session, the tree and sc (mega.c); the drop
+ * (drop.c); signaler.c, the dispatcher, on top.  A lower layer speaks
+ * to a higher one only through what the higher one registered: the
+ * session's struct mq_hooks, the drop's struct mega_events.
  */
 
 #ifndef CLAWD_MEGA_H
@@ -50,8 +56,22 @@ struct mega_stats {
 #define MQ_EGAVEUP	(-2000)
 typedef void	mq_cb(const json_t *, int, void *);
 
+/*
+ * What the queue needs from the session above it: the session id (NULL
+ * before a login), the state and a way to set it, the last error, and
+ * a new login when the session died (-15).
+ */
+struct mq_hooks {
+	const char	*(*sid)(void);
+	int		 (*state)(void);
+	void		 (*set_state)(int, const char *);
+	void		 (*error)(const char *);
+	void		 (*relogin)(void);
+};
+
 /* megaq.c */
-void	 mq_init(void);
+extern struct mega_stats	 mega_stats;
+void	 mq_init(const struct mq_hooks *);
 int	 mq_cs(json_t *, int, mq_cb *, void *);
 void	 mq_kick(void);
 void	 mq_fail_all(int);
@@ -62,10 +82,26 @@ int	 mq_fetch(const char *, int, const void *, size_t,
 void	 mq_resolved(const struct imsg_resolve *);
 json_t	*mq_take(json_t *);
 
+/*
+ * What the session tells the layer above about the drop folder: a full
+ * listing (sync_begin, a node per file, sync_end), the folder found
+ * (ready, with its handle), a file gone or renamed as sc reports it,
+ * and clear when a new account starts over.  One subscriber: the drop.
+ */
+struct mega_events {
+	void	(*on_sync_begin)(void);
+	void	(*on_node)(const struct ma_node *);
+	void	(*on_sync_end)(void);
+	void	(*on_ready)(const char *);
+	void	(*on_node_gone)(const char *);
+	void	(*on_node_attr)(const char *, const char *);
+	void	(*on_clear)(void);
+};
+
 /* mega.c */
-extern struct mega_stats	 mega_stats;
 void		 mega_init(void);
-void		 mega_conf(const struct imsg_mega_conf *);
+void		 mega_subscribe(const struct mega_events *);
+int		 mega_conf(const struct imsg_mega_conf *);
 void		 mega_account(const struct imsg_mega_account *);
 void		 mega_uh(const struct imsg_mega_uh *);
 void		 mega_session(const struct imsg_mega_session *);
@@ -94,13 +130,7 @@ int		 mega_attr_name(const char *, char *, size_t);
 char		*mega_attr_json(const char *);
 
 /* drop.c */
-void	 drop_clear(void);
-void	 drop_sync_begin(void);
-void	 drop_sync_node(const struct ma_node *);
-void	 drop_sync_end(void);
-void	 drop_node_gone(const char *);
-void	 drop_node_attr(const char *, const char *);
-void	 drop_ready(const char *);
+void	 drop_init(void);
 void	 drop_ctl(struct imsg *);
 void	 drop_rdv_put(struct imsg *);
 void	 drop_rdv_rm(const char *);

@@ -5,6 +5,11 @@
  * write once however often it is retried.  Back-off follows the table
  * in megaapi.c.  Transfers and the sc channel use mq_fetch(), which
  * asks the parent for host names the sandbox cannot resolve.
+ *
+ * The queue sits below the session (mega.c) and never calls it: the
+ * session id, the state, errors and the call for a new login go
+ * through the hooks the session hands to mq_init().  The request
+ * counters live here, at the bottom, where all layers can count.
  */
 
 #include <sys/types.h>
@@ -33,6 +38,8 @@
 #define MQ_FETCH_MAX	64	/* transfers waiting for a name */
 #define MQ_HASHCASH_TRIES 2000	/* each ~12 MiB of SHA-256 */
 
+struct mega_stats	 mega_stats;
+
 struct mq_cmd {
 	TAILQ_ENTRY(mq_cmd)	 entry;
 	json_t			*cmd;
@@ -56,6 +63,7 @@ static struct {
 	struct timespec	 until;		/* end of the back-off */
 	int		 asked;		/* for the API host's address */
 	unsigned int	 failures;	/* in a row, for the back-off */
+	const struct mq_hooks *hooks;	/* the session above */
 } mq;
 
 /* A transfer waiting for the parent to resolve its host. */
@@ -78,10 +86,11 @@ static void	mq_done(const struct https_reply *, void *);
 static void	mq_timer(int, short, void *);
 
 void
-mq_init(void)
+mq_init(const struct mq_hooks *hooks)
 {
 	uint8_t	 rnd[MA_REQID_LEN];
 
+	mq.hooks = hooks;
 	TAILQ_INIT(&mq.queue);
 	evtimer_set(&mq.timer, mq_timer, NULL);
 	arc4random_buf(rnd, sizeof(rnd));
@@ -223,7 +232,7 @@ mq_kick(void)
 	if (mq.busy || mq.ninflight > 0 || evtimer_pending(&mq.timer, NULL) ||
 	    TAILQ_EMPTY(&mq.queue) || !https_ready())
 		return;
-	login = mega_sid() == NULL;
+	login = mq.hooks->sid() == NULL;
 	c = TAILQ_FIRST(&mq.queue);
 	if (login && !(c->flags & MQ_LOGIN))
 		return;		/* wait for the session */
@@ -272,7 +281,8 @@ mq_send(void)
 		    NULL);
 		return;
 	}
-	if (ma_cs_url(suffix, sizeof(suffix), &mq.call, mega_sid()) == -1)
+	if (ma_cs_url(suffix, sizeof(suffix), &mq.call,
+	    mq.hooks->sid()) == -1)
 		fatalx("mega: bad request id or session id");
 	mq.busy = 1;
 	mega_stats.requests++;
@@ -344,10 +354,10 @@ mq_call_failed(long http, int code, const char *detail, const char *error)
 		mega_stats.retries++;
 		/* curl's words say what went wrong: a certificate, say. */
 		if (error != NULL) {
-			mega_error("%s", error);
+			mq.hooks->error(error);
 			mq_pause(r.delay_ms, error);
 		} else {
-			mega_error("%s", r.why);
+			mq.hooks->error(r.why);
 			mq_pause(r.delay_ms, r.why);
 		}
 		return;
@@ -359,16 +369,16 @@ mq_call_failed(long http, int code, const char *detail, const char *error)
 		}
 		mq.ninflight = 0;
 		ma_call_clear(&mq.call);
-		mega_relogin();
+		mq.hooks->relogin();
 		return;
 	case MA_ACT_STOP:
-		mega_set_state(MEGA_BLOCKED, r.why);
+		mq.hooks->set_state(MEGA_BLOCKED, r.why);
 		break;
 	case MA_ACT_QUOTA:
-		mega_set_state(MEGA_OVERQUOTA, r.why);
+		mq.hooks->set_state(MEGA_OVERQUOTA, r.why);
 		break;
 	default:
-		mega_error("%s", r.why);
+		mq.hooks->error(r.why);
 		break;
 	}
 	n = mq.ninflight;
@@ -432,12 +442,13 @@ mq_done(const struct https_reply *rep, void *arg)
 				continue;
 			}
 			if (r.action == MA_ACT_STOP)
-				mega_set_state(MEGA_BLOCKED, r.why);
+				mq.hooks->set_state(MEGA_BLOCKED, r.why);
 		}
 		mq_finish(c, ma_batch_get(&b, i), err);
 	}
 	ma_batch_free(&b);
-	if (mega_state() == MEGA_BADCRED || mega_state() == MEGA_BLOCKED) {
+	if (mq.hooks->state() == MEGA_BADCRED ||
+	    mq.hooks->state() == MEGA_BLOCKED) {
 		for (i = 0; i < nagain; i++)
 			mq_finish(again[i], NULL, MQ_EGAVEUP);
 		return;
@@ -447,7 +458,7 @@ mq_done(const struct https_reply *rep, void *arg)
 		mq.nqueued++;
 	}
 	if (relogin)
-		mega_relogin();
+		mq.hooks->relogin();
 	else if (nagain > 0 && !mq.busy)
 		mq_pause(delay, "a command was refused for now");
 	else

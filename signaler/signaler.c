@@ -2,6 +2,10 @@
  * signaler: all MEGA API traffic, and nothing else.  It holds the MEGA
  * session id and the drop folder's node cache, never a password or a
  * key: crypto opens and seals, the signaler carries ciphertext.
+ *
+ * This file is the top layer: it dispatches to the drop (drop.c), the
+ * session (mega.c), the queue (megaq.c) and https.c, and hands the
+ * drop its roles; below it no file calls one above (see mega.h).
  */
 
 #include <sys/types.h>
@@ -59,7 +63,10 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (imsg_get_data(imsg, &mc, sizeof(mc)) == -1)
 			fatalx("bad MEGA_CONF");
 		mc.folder[sizeof(mc.folder) - 1] = '\0';
-		mega_conf(&mc);
+		/* The roles stay as they were if the folder is refused. */
+		if (mega_conf(&mc) == 0)
+			drop_roles(mc.offer_peers, mc.answer_ahead,
+			    mc.answer_ondemand);
 		break;
 	case IMSG_RESOLVED:
 		if (imsg_get_data(imsg, &ir, sizeof(ir)) == -1)
@@ -122,6 +129,14 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 	}
 }
 
+/* The session first, then the drop, which subscribes to its events. */
+static void
+signaler_init(void)
+{
+	mega_init();
+	drop_init();
+}
+
 void
 signaler_main(const struct passwd *pw)
 {
@@ -130,5 +145,6 @@ signaler_main(const struct passwd *pw)
 	if (hashcash_init() == -1)
 		fatalx("cannot initialise OpenSSL");
 	/* Timers need the event base: set up once the channels are. */
-	proc_child_run(PROC_SIGNALER, pw, signaler_dispatch, mega_init);
+	proc_child_run(PROC_SIGNALER, pw, signaler_dispatch,
+	    signaler_init);
 }
