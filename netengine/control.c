@@ -25,6 +25,9 @@
 #include "stun.h"
 #include "natdisc.h"
 #include "wg.h"
+#include "rdv.h"
+#include "turn.h"
+#include "spray.h"
 #include "netengine.h"
 
 #define CONTROL_MAX_CONNS	32
@@ -130,11 +133,17 @@ control_emit_nat(const struct ctl_nat *cn, void *arg)
 	imsgev_compose(iev, IMSG_CTL_NAT, 0, 0, -1, cn, sizeof(*cn));
 }
 
+/* A peer's row from wg.c, with the rendezvous' path and timeline. */
 static void
-control_emit_peer(const struct ctl_peer *cp, void *arg)
+control_emit_peer(struct ctl_peer *cp, uint32_t id, void *arg)
 {
 	struct imsgev	*iev = arg;
+	const char	*path;
 
+	if ((path = rdv_path(id)) == NULL)
+		path = cp->endpoint.ss_family ? "direct" : "-";
+	strlcpy(cp->path, path, sizeof(cp->path));
+	rdv_timeline(id, cp->timeline, sizeof(cp->timeline));
 	imsgev_compose(iev, IMSG_CTL_PEER, 0, 0, -1, cp, sizeof(*cp));
 }
 
@@ -148,6 +157,41 @@ control_emit_counter(const char *name, uint64_t value, void *arg)
 	strlcpy(cc.name, name, sizeof(cc.name));
 	cc.value = value;
 	imsgev_compose(iev, IMSG_CTL_COUNTER, 0, 0, -1, &cc, sizeof(cc));
+}
+
+/*
+ * Counters for clawctl show stats: each by name and value, from every
+ * layer of the engine.
+ */
+static void
+control_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
+{
+	struct stun_counters	 sc;
+	struct turn_counters	 tc;
+
+	udp_counters(emit, arg);
+	stun_get_counters(&sc);
+	emit("stun.invalid", sc.invalid, arg);
+	emit("stun.unmatched", sc.unmatched, arg);
+	emit("stun.wrong_source", sc.wrong_source, arg);
+	emit("stun.send_errors", sc.send_errors, arg);
+	turn_get_counters(&tc);
+	emit("turn.requests", tc.requests, arg);
+	emit("turn.retransmits", tc.retransmits, arg);
+	emit("turn.timeouts", tc.timeouts, arg);
+	emit("turn.errors", tc.errors, arg);
+	emit("turn.auth_failed", tc.auth_failed, arg);
+	emit("turn.invalid", tc.invalid, arg);
+	emit("turn.unmatched", tc.unmatched, arg);
+	emit("turn.send_indications", tc.send_ind, arg);
+	emit("turn.channel_out", tc.channel_out, arg);
+	emit("turn.data_indications", tc.data_ind, arg);
+	emit("turn.channel_in", tc.channel_in, arg);
+	emit("turn.no_permission", tc.no_permission, arg);
+	emit("turn.send_errors", tc.send_errors, arg);
+	wg_counters(emit, arg);
+	rdv_counters(emit, arg);
+	spray_counters(emit, arg);
 }
 
 static void
@@ -191,7 +235,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 		break;
 	case IMSG_CTL_SHOW_STATS:
-		netengine_counters(control_emit_counter, iev);
+		control_counters(control_emit_counter, iev);
 		imsgev_compose(iev, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 		break;
 	default:

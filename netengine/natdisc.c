@@ -32,6 +32,10 @@
  * only from the address this test expects it from (for the change
  * tests, the alternate address the server announced), so the port stays
  * as dark as for the plain Binding client.
+ *
+ * The STUN client (stun_client.c) sits above: it drives discovery, and
+ * what discovery needs of it (the servers, releasing the hold) comes
+ * through the callbacks it registers with natdisc_register().
  */
 
 #include <sys/types.h>
@@ -53,7 +57,7 @@
 #include "stun.h"
 #include "rdv.h"
 #include "natdisc.h"
-#include "netengine.h"
+#include "udp.h"
 
 enum natdisc_phase {
 	PH_IDLE = 0,
@@ -124,6 +128,15 @@ static void	run_next_server(void);
 static void	test_send(enum natdisc_phase, const struct sockaddr *,
 		    const struct sockaddr *, uint32_t);
 static void	test_result(const struct stun_msg *, const struct sockaddr *);
+
+/* The STUN client, called back (natdisc_register()). */
+static struct natdisc_upcalls	 up;
+
+void
+natdisc_register(const struct natdisc_upcalls *u)
+{
+	up = *u;
+}
 
 static void
 natdisc_init(void)
@@ -235,7 +248,7 @@ run_start(void)
 	size_t			 n, i, k = 0;
 	int			 pass;
 
-	n = stun_natdisc_servers(all, CLAWD_STUN_MAX);
+	n = up.servers(all, CLAWD_STUN_MAX);
 	if (n == 0)
 		return;
 	for (pass = 1; pass >= 0; pass--)
@@ -371,7 +384,7 @@ publish(uint32_t state, uint32_t mapping, uint32_t filtering, int32_t step)
 	}
 	nd.have_res = 1;
 	clock_gettime(CLOCK_MONOTONIC, &nd.res_at);
-	stun_release_held();
+	up.release_held();
 	schedule(&nd.period, NATDISC_PERIOD_S * 1000);
 
 	log_debug("natdisc: f2 %d, f3 %d, ambiguous %d, rtt %u ms", nd.f2,
@@ -546,7 +559,7 @@ test_result(const struct stun_msg *m, const struct sockaddr *local)
 		t1_result(m, local);
 		break;
 	case PH_F2:
-		stun_release_held();
+		up.release_held();
 		nd.f2 = m != NULL;
 		if (nd.f2) {
 			start_mapping_tests();

@@ -39,8 +39,16 @@ void	natdisc_ctl(struct ctl_nat_behaviour *);
 int	natdisc_get(uint8_t *, uint8_t *, int *);
 void	natdisc_shutdown(void);
 
-/* stun_client.c, for natdisc.c */
-size_t	stun_natdisc_servers(struct natdisc_server *, size_t);
-void	stun_release_held(void);
+/*
+ * What natdisc.c calls back in the STUN client, which sits above it and
+ * registers these before it hands over a socket.
+ */
+struct natdisc_upcalls {
+	/* The servers that answered the Binding client, in their order. */
+	size_t	(*servers)(struct natdisc_server *, size_t);
+	/* A run no longer needs the client's requests held back. */
+	void	(*release_held)(void);
+};
+void	natdisc_register(const struct natdisc_upcalls *);
 
 #endif /* CLAWD_NATDISC_H */

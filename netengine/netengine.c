@@ -1,8 +1,28 @@
 /*
- * netengine: owns the UDP socket and serves the control socket, both
- * handed over by the parent.  Every datagram is hostile until proven
- * otherwise; for now only STUN responses to our own requests are
- * taken, everything else is dropped without an answer.
+ * netengine: the top of the engine, with control.c.  It takes the
+ * parent's imsgs (sockets, configuration, keys) and hands them to the
+ * layers, and tells apart the datagrams udp.c reads.  Every datagram
+ * is hostile until proven otherwise; what no protocol takes is dropped
+ * without an answer.
+ *
+ * The files are layered, each calling only those below it (and
+ * regress/unit/callcycles.sh fails if a call cycle comes back):
+ *
+ *	netengine.c, control.c	imsg dispatch, the control socket
+ *	rdv_ctl.c		what clawctl shows of the rendezvous
+ *	rdv.c			rendezvous, hole punching
+ *	rdv_cand.c		its candidates
+ *	spray.c			the many-probe technique
+ *	wg.c			WireGuard peers, handshakes, timers
+ *	wg_data.c		WireGuard's data plane
+ *	stun_client.c, turn.c	STUN and TURN clients
+ *	natdisc.c		NAT behaviour discovery
+ *	udp.c			sockets, sending, the relay marks
+ *	stun.c, turn_msg.c, probe.c, cookie.c, offload.c, replay.c,
+ *	allowedips.c		codecs and data structures
+ *
+ * A lower layer tells a higher one through callbacks the higher one
+ * registers (udp_init(), wg_data_init(), natdisc_register()).
  */
 
 #include <sys/types.h>
@@ -32,218 +52,7 @@
 #include "netengine.h"
 #include "spray.h"
 
-#define NE_RX_BUFS	8		/* GRO buffers per recvmmsg */
-#define NE_RX_BUFSZ	65536
-#define NE_RX_ROUNDS	8
-
-/*
- * The UDP socket, and after a port rotation the previous one, kept
- * open a while so that peers can move to the new one without losing
- * the tunnel (rdv.c makes each peer's new path; wg.c says which socket
- * a peer is on).
- */
-#define NE_SOCK_GRACE	120	/* s the previous socket stays open */
-#define NE_SPRAY_ASK_S	(CLAWD_SPRAY_GAP + 1)	/* s between requests */
-
-struct ne_sock {
-	int		 fd;
-	uint16_t	 port;
-	struct event	 ev;
-	int		 idx;
-};
-static struct ne_sock	 socks[NE_SOCKS];
-static struct event	 sock_grace;
-
-/* The many-probe sockets (spray.c): asked for, held, closed unused. */
-static struct {
-	time_t		 asked;		/* last request to the parent */
-	uint64_t	 hold;		/* ms: an attempt wanted them then */
-	struct event	 gc;
-	size_t		 open;
-} spray;
-int			 netengine_rx_sock;	/* socket of the packet in hand */
-
-static struct {
-	int		 fd;		/* socks[NE_SOCK_CUR].fd */
-	uint16_t	 port;
-	int		 gso;		/* UDP_SEGMENT works */
-	uint64_t	 dropped;
-	uint64_t	 rotations;
-} udp = { .fd = -1, .gso = 1 };
-
-/* Receive buffers; decrypted packets stay in them until flushed. */
-static uint8_t		(*rxbuf)[NE_RX_BUFSZ];
-
 static void	netengine_dispatch(struct imsgev *, struct imsg *);
-
-int
-netengine_send(const struct sockaddr *to, const void *buf, size_t len)
-{
-	return netengine_send_on(NE_SOCK_CUR, to, buf, len);
-}
-
-int
-netengine_send_on(int sock, const struct sockaddr *to, const void *buf,
-    size_t len)
-{
-	struct iovec	 iov;
-
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
-	return netengine_sendv_on(sock, to, &iov, 1, len);
-}
-
-/*
- * Send n datagrams of seg bytes each (the last may be shorter) to one
- * destination: one sendmsg with UDP_SEGMENT where the kernel can, one
- * datagram at a time where it cannot.
- */
-/*
- * Peers reached through our TURN relay: packets to them go to the
- * server, wrapped.  An address is marked when the rendezvous settles
- * on a path through our relay to it (rdv.c), unmarked when it settles
- * on a direct one.
- */
-#define NE_RELAYED_MAX	16
-static struct sockaddr_storage	 relayed[NE_RELAYED_MAX];
-static size_t			 nrelayed, relayed_next;
-
-int
-netengine_is_relayed(const struct sockaddr *sa)
-{
-	size_t	 i;
-
-	for (i = 0; i < nrelayed; i++)
-		if (sa_equal((struct sockaddr *)&relayed[i], sa))
-			return 1;
-	return 0;
-}
-
-void
-netengine_relay_mark(const struct sockaddr *sa, int on)
-{
-	size_t	 i;
-
-	if (!on) {
-		for (i = 0; i < nrelayed; i++)
-			if (sa_equal((struct sockaddr *)&relayed[i], sa))
-				memset(&relayed[i], 0, sizeof(relayed[i]));
-		return;
-	}
-	if (netengine_is_relayed(sa))
-		return;
-	memset(&relayed[relayed_next], 0, sizeof(relayed[0]));
-	memcpy(&relayed[relayed_next], sa, sa_len(sa));
-	relayed_next = (relayed_next + 1) % NE_RELAYED_MAX;
-	if (nrelayed < NE_RELAYED_MAX)
-		nrelayed++;
-}
-
-int
-netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
-    size_t seg)
-{
-	return netengine_sendv_on(NE_SOCK_CUR, to, iov, n, seg);
-}
-
-/* The same, on a given socket: a peer still on the previous one. */
-int
-netengine_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
-    size_t n, size_t seg)
-{
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(uint16_t))];
-	}			 cbuf;
-	struct msghdr		 msg;
-	struct cmsghdr		*cm;
-	uint16_t		 gso = seg;
-	size_t			 i;
-	int			 ret = 0, fd;
-
-	fd = sock >= 0 && sock < NE_SOCKS && socks[sock].fd != -1 ?
-	    socks[sock].fd : socks[NE_SOCK_CUR].fd;
-	if (fd == -1 || to->sa_family != AF_INET) {
-		errno = EAFNOSUPPORT;
-		return -1;
-	}
-	/* The relay is the current socket's; a spray socket's is its own. */
-	if (sock != NE_SOCK_DIRECT && sock < NE_SOCK_SPRAY && nrelayed > 0 &&
-	    netengine_is_relayed(to)) {
-		for (i = 0; i < n; i++)
-			if (turn_send(to, iov[i].iov_base, iov[i].iov_len) ==
-			    -1)
-				ret = -1;
-		return ret;
-	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = (void *)(uintptr_t)to;
-	msg.msg_namelen = sa_len(to);
-	if (n > 1 && udp.gso) {
-		msg.msg_iov = iov;
-		msg.msg_iovlen = n;
-		msg.msg_control = &cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_UDP;
-		cm->cmsg_type = UDP_SEGMENT;
-		cm->cmsg_len = CMSG_LEN(sizeof(gso));
-		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
-		if (sendmsg(fd, &msg, 0) != -1)
-			return 0;
-		if (errno != EIO && errno != EINVAL && errno != EOPNOTSUPP)
-			goto fail;
-		/* No GSO on this path: never try again. */
-		log_info("udp: no segmentation offload, sending singly");
-		udp.gso = 0;
-	}
-	for (i = 0; i < n; i++) {
-		msg.msg_iov = &iov[i];
-		msg.msg_iovlen = 1;
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
-		if (sendmsg(fd, &msg, 0) == -1)
-			ret = -1;
-	}
-	if (ret == 0)
-		return 0;
- fail:
-	if (errno != EAGAIN && errno != ENOBUFS)
-		log_debug("sendto %s: %s", log_sockaddr(to), strerror(errno));
-	return -1;
-}
-
-void
-netengine_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
-{
-	struct stun_counters	 sc;
-	struct turn_counters	 tc;
-
-	emit("udp.unknown_protocol", udp.dropped, arg);
-	emit("udp.port_rotations", udp.rotations, arg);
-	stun_get_counters(&sc);
-	emit("stun.invalid", sc.invalid, arg);
-	emit("stun.unmatched", sc.unmatched, arg);
-	emit("stun.wrong_source", sc.wrong_source, arg);
-	emit("stun.send_errors", sc.send_errors, arg);
-	turn_get_counters(&tc);
-	emit("turn.requests", tc.requests, arg);
-	emit("turn.retransmits", tc.retransmits, arg);
-	emit("turn.timeouts", tc.timeouts, arg);
-	emit("turn.errors", tc.errors, arg);
-	emit("turn.auth_failed", tc.auth_failed, arg);
-	emit("turn.invalid", tc.invalid, arg);
-	emit("turn.unmatched", tc.unmatched, arg);
-	emit("turn.send_indications", tc.send_ind, arg);
-	emit("turn.channel_out", tc.channel_out, arg);
-	emit("turn.data_indications", tc.data_ind, arg);
-	emit("turn.channel_in", tc.channel_in, arg);
-	emit("turn.no_permission", tc.no_permission, arg);
-	emit("turn.send_errors", tc.send_errors, arg);
-	wg_counters(emit, arg);
-	rdv_counters(emit, arg);
-	spray_counters(emit, arg);
-}
 
 /* What came through our relay, from the peer it names. */
 static void
@@ -260,7 +69,7 @@ netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
 	} else if (probe_is_message(pkt, len))
 		rdv_probe_input(pkt, len, peer, 1);
 	else
-		udp.dropped++;
+		udp_unknown();
 }
 
 /* One datagram: told apart by its first bytes. */
@@ -275,15 +84,14 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 		else if (probe_is_message(pkt, len))
 			rdv_probe_input(pkt, len, from, 0);
 		else
-			udp.dropped++;
+			udp_unknown();
 		return;
 	}
 	if (turn_is_from_server(from) &&
 	    turn_input(pkt, len, from, netengine_relayed))
 		return;
 	if (wg_is_message(pkt, len)) {
-		if (nrelayed > 0)
-			netengine_relay_mark(from, 0);
+		netengine_relay_mark(from, 0);
 		wg_input(pkt, len, from);
 	}
 	else if (stun_is_message(pkt, len))
@@ -291,241 +99,31 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 	else if (probe_is_message(pkt, len))
 		rdv_probe_input(pkt, len, from, 0);
 	else
-		udp.dropped++;
+		udp_unknown();
 }
 
-/*
- * Read what is queued, in batches.  IP_PKTINFO tells which of our
- * addresses a packet came to (the host candidate); UDP_GRO hands
- * over runs of equal-sized datagrams from one sender at once.
- */
+/* A new current socket: the protocols start over on it. */
 static void
-netengine_udp_read(int fd, short event, void *arg)
+netengine_sock_changed(uint16_t port, int rotated)
 {
-	struct ne_sock		*ns = arg;
-	struct sockaddr_storage	 from[NE_RX_BUFS], local;
-	struct sockaddr_in	*lin;
-	struct in_pktinfo	*pi;
-	struct cmsghdr		*cm;
-	struct mmsghdr		 mm[NE_RX_BUFS];
-	struct iovec		 iov[NE_RX_BUFS];
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
-				    CMSG_SPACE(sizeof(int))];
-	}			 cbuf[NE_RX_BUFS];
-	size_t			 len, off, seg;
-	int			 i, n, round, gso;
-
-	(void)event;
-	netengine_rx_sock = ns->idx;
-	for (round = 0; round < NE_RX_ROUNDS; round++) {
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < NE_RX_BUFS; i++) {
-			iov[i].iov_base = rxbuf[i];
-			iov[i].iov_len = NE_RX_BUFSZ;
-			mm[i].msg_hdr.msg_name = &from[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_control = &cbuf[i];
-			mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
-		}
-		if ((n = recvmmsg(fd, mm, NE_RX_BUFS, MSG_DONTWAIT,
-		    NULL)) == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("recvmmsg");
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			memset(&local, 0, sizeof(local));
-			lin = (struct sockaddr_in *)&local;
-			lin->sin_family = AF_INET;
-			lin->sin_port = htons(ns->port);
-			gso = 0;
-			for (cm = CMSG_FIRSTHDR(&mm[i].msg_hdr); cm != NULL;
-			    cm = CMSG_NXTHDR(&mm[i].msg_hdr, cm)) {
-				if (cm->cmsg_level == IPPROTO_IP &&
-				    cm->cmsg_type == IP_PKTINFO &&
-				    cm->cmsg_len >= CMSG_LEN(sizeof(*pi))) {
-					pi = (struct in_pktinfo *)
-					    CMSG_DATA(cm);
-					lin->sin_addr = pi->ipi_addr;
-				} else if (cm->cmsg_level == SOL_UDP &&
-				    cm->cmsg_type == UDP_GRO &&
-				    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
-					memcpy(&gso, CMSG_DATA(cm),
-					    sizeof(gso));
-			}
-			len = mm[i].msg_len;
-			seg = gso > 0 ? (size_t)gso : len;
-			for (off = 0; off < len; off += seg)
-				netengine_datagram(rxbuf[i] + off,
-				    len - off < seg ? len - off : seg,
-				    (struct sockaddr *)&from[i],
-				    (struct sockaddr *)&local);
-		}
-		/* The buffers are reused next round: write out first. */
-		wg_tun_flush();
-		if (n < NE_RX_BUFS)
-			break;
-	}
-}
-
-/* Slot IDX of the table takes socket FD, read from now on. */
-static void
-netengine_sock_open(int idx, int fd, uint16_t port)
-{
-	socks[idx].fd = fd;
-	socks[idx].port = port;
-	socks[idx].idx = idx;
-	event_set(&socks[idx].ev, fd, EV_READ | EV_PERSIST,
-	    netengine_udp_read, &socks[idx]);
-	event_add(&socks[idx].ev, NULL);
-}
-
-static void
-netengine_sock_close(struct ne_sock *ns)
-{
-	if (ns->fd == -1)
-		return;
-	event_del(&ns->ev);
-	close(ns->fd);
-	ns->fd = -1;
-}
-
-/* The previous socket's time is up: peers still on it move over. */
-static void
-netengine_sock_expire(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)event;
-	(void)arg;
-	if (socks[NE_SOCK_PREV].fd == -1)
-		return;
-	log_info("udp: port %u closed", socks[NE_SOCK_PREV].port);
-	netengine_sock_close(&socks[NE_SOCK_PREV]);
-	wg_sock_closed(NE_SOCK_PREV);
-}
-
-/*
- * A socket from the parent: the first, or a new one for a port
- * rotation (or a reload with another port).  The old one stays open
- * for NE_SOCK_GRACE seconds; the peers are moved by a new rendezvous.
- */
-static void
-netengine_udp_set(int fd, const struct imsg_udp *iu)
-{
-	struct timeval	 tv = { NE_SOCK_GRACE, 0 };
-	int		 rotated = socks[NE_SOCK_CUR].fd != -1;
-
-	if (rotated) {
-		netengine_sock_close(&socks[NE_SOCK_PREV]);
-		socks[NE_SOCK_PREV] = socks[NE_SOCK_CUR];
-		socks[NE_SOCK_PREV].idx = NE_SOCK_PREV;
-		event_del(&socks[NE_SOCK_PREV].ev);
-		event_set(&socks[NE_SOCK_PREV].ev, socks[NE_SOCK_PREV].fd,
-		    EV_READ | EV_PERSIST, netengine_udp_read,
-		    &socks[NE_SOCK_PREV]);
-		event_add(&socks[NE_SOCK_PREV].ev, NULL);
-		evtimer_set(&sock_grace, netengine_sock_expire, NULL);
-		evtimer_add(&sock_grace, &tv);
-		udp.rotations++;
-		log_info("udp: port %u replaces %u", iu->port,
-		    socks[NE_SOCK_PREV].port);
-		wg_sock_rotated(NE_SOCK_PREV);
-	}
-	netengine_sock_open(NE_SOCK_CUR, fd, iu->port);
-	udp.fd = fd;
-	udp.port = iu->port;
-	log_debug("udp socket, port %u", udp.port);
-	stun_socket_changed(udp.port);
+	stun_socket_changed(port);
 	turn_socket_changed();
-	rdv_port(udp.port);
+	rdv_port(port);
 	if (rotated)
 		rdv_rotated();
 }
 
-/*
- * The many-probe sockets.  netengine cannot make sockets: the parent
- * does, on request, at most every NE_SPRAY_ASK_S seconds.  They stay
- * while an attempt holds them, and while a peer's tunnel uses one;
- * the rest are closed SPRAY_IDLE_MS after the last attempt.
- */
-void
-netengine_spray_want(void)
-{
-	struct imsg_udp_spray	 us;
-	time_t			 now = time(NULL);
-
-	if (spray.open >= NE_SPRAY_SOCKS ||
-	    (spray.asked != 0 && now - spray.asked < NE_SPRAY_ASK_S))
-		return;
-	spray.asked = now;
-	memset(&us, 0, sizeof(us));
-	us.count = NE_SPRAY_SOCKS - spray.open;
-	proc_child_compose(PROC_PARENT, IMSG_UDP_SPRAY, 0, 0, -1, &us,
-	    sizeof(us));
-}
-
-/* The socket of slot I, if open: its index for netengine_send_on(). */
-int
-netengine_spray_sock(size_t i)
-{
-	if (i >= NE_SPRAY_SOCKS || socks[NE_SOCK_SPRAY + i].fd == -1)
-		return -1;
-	return NE_SOCK_SPRAY + i;
-}
-
-void
-netengine_spray_hold(uint64_t now)
-{
-	spray.hold = now;
-}
-
-static void
-netengine_spray_gc(int fd, short event, void *arg)
-{
-	struct timeval	 tv = { 5, 0 };
-	size_t		 i;
-	int		 idx;
-
-	(void)fd;
-	(void)event;
-	(void)arg;
-	if (spray.open == 0)
-		return;
-	evtimer_add(&spray.gc, &tv);
-	if (wg_now_ms() - spray.hold < SPRAY_IDLE_MS)
-		return;
-	for (i = 0; i < NE_SPRAY_SOCKS; i++) {
-		idx = NE_SOCK_SPRAY + i;
-		if (socks[idx].fd == -1 || wg_sock_used(idx))
-			continue;
-		netengine_sock_close(&socks[idx]);
-		spray.open--;
-	}
-	if (spray.open == 0)
-		log_debug("spray: sockets closed");
-}
-
-static void
-netengine_spray_add(int fd, const struct imsg_udp *iu)
-{
-	struct timeval	 tv = { 5, 0 };
-	size_t		 i;
-
-	for (i = 0; i < NE_SPRAY_SOCKS; i++)
-		if (socks[NE_SOCK_SPRAY + i].fd == -1)
-			break;
-	if (i == NE_SPRAY_SOCKS) {
-		close(fd);
-		return;
-	}
-	netengine_sock_open(NE_SOCK_SPRAY + i, fd, iu->port);
-	if (spray.open++ == 0)
-		evtimer_add(&spray.gc, &tv);
-}
+/* What udp.c calls up for. */
+static const struct udp_upcalls	 netengine_upcalls = {
+	.datagram = netengine_datagram,
+	.flush = wg_tun_flush,
+	.relay_send = turn_send,
+	.sock_changed = netengine_sock_changed,
+	.sock_rotated = wg_sock_rotated,
+	.sock_closed = wg_sock_closed,
+	.sock_used = wg_sock_used,
+	.now_ms = wg_now_ms
+};
 
 static void
 netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
@@ -645,9 +243,7 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 static void
 netengine_ready(void)
 {
-	if ((rxbuf = calloc(NE_RX_BUFS, sizeof(*rxbuf))) == NULL)
-		fatal(NULL);
-	evtimer_set(&spray.gc, netengine_spray_gc, NULL);
+	udp_ready();
 	wg_init();
 	rdv_init();
 }
@@ -655,10 +251,7 @@ netengine_ready(void)
 void
 netengine_main(const struct passwd *pw)
 {
-	size_t	 i;
-
-	for (i = 0; i < NE_SOCKS; i++)
-		socks[i].fd = -1;
+	udp_init(&netengine_upcalls);
 	/* OpenSSL's algorithms, fetched while files can still be read. */
 	if (wgc_init() == -1)
 		fatalx("cannot initialise OpenSSL");

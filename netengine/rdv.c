@@ -9,6 +9,9 @@
  * answering side starts the WireGuard handshake over it.  A connection
  * that goes quiet is probed again on the pair it had before the drop
  * is used again.  docs/rendezvous.md is the specification.
+ *
+ * The candidates are rdv_cand.c's and what clawctl shows rdv_ctl.c's;
+ * the state the three share is declared in rdv_local.h.
  */
 
 #include <sys/types.h>
@@ -34,135 +37,35 @@
 #include "natdisc.h"
 #include "turn.h"
 #include "wg.h"
-#include "netengine.h"
+#include "udp.h"
 #include "rdv.h"
 #include "spray.h"
-
-#define RDV_TICK_MS		100
-#define RDV_REFRESH		60	/* s before expiry: a new offer */
-#define RDV_OFFER_GAP_MS	10000	/* between offers of one peer */
-#define RDV_REQUEST_GAP_MS	60000	/* between requests for an offer */
-#define RDV_PUNCH_MS		30000	/* probing without an answer */
-#define RDV_REPROBE_MS		15000	/* after a quiet connection */
-#define RDV_FAST_MS		3000	/* probes every tick this long */
-#define RDV_SLOW_MS		500	/* then this often */
-#define RDV_RELAY_GRACE_MS	1000	/* a direct pair may still answer */
-#define RDV_UPGRADE_MS		60000	/* relayed: try direct this often */
-#define RDV_UPGRADE_LEN_MS	5000	/* for this long */
-#define RDV_NATWAIT_MS		6000	/* for discovery, after a new socket */
-#define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
-#define RDV_QUIET_MS		60000	/* nothing heard: recover */
-#define RDV_LISTEN_LINGER_MS	10000	/* drop unneeded this long: pause */
-#define RDV_SEEN_MAX		4096	/* accepted ids remembered */
-#define RDV_HOSTS_MAX		16
-#define RDV_PREDICT		12	/* ports guessed past a mapping */
-#define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
-
-enum rdv_state {
-	RDV_IDLE = 0,
-	RDV_OFFERED,		/* our offer is out */
-	RDV_PUNCHING,
-	RDV_UP
-};
-
-static const char *const rdv_state_names[] = {
-	"idle", "offered", "punching", "up"
-};
-
-struct rdv_peer {
-	TAILQ_ENTRY(rdv_peer)	 entry;
-	uint32_t		 id;
-	uint32_t		 role;
-	int			 on_demand;
-	int			 seen;
-	enum rdv_state		 state;
-
-	uint8_t			 conn[RDV_ID_LEN];
-	uint8_t			 key[RDV_KEY_LEN];
-	uint8_t			 hash[RDV_HASH_LEN];
-	int			 have_key;
-	int64_t			 expiry;	/* of the offer, wall clock */
-	char			 myfile[DROP_NAME_MAX];
-	char			 reqfile[DROP_NAME_MAX];
-	uint64_t		 last_offer;
-	uint64_t		 last_request;
-	uint64_t		 move_at;	/* port rotated: meet anew */
-	struct rdv_msg		 offer;		/* answering: the offer */
-	char			 offer_name[DROP_NAME_MAX];
-	int			 have_deferred;	/* not answered yet */
-	int			 early;		/* punching before the response */
-	uint64_t		 last_upgrade;	/* relayed: last direct try */
-	int			 upgrading;	/* probing only direct pairs */
-
-	struct rdv_cand		 remote[RDV_REMOTE_MAX];
-	size_t			 nremote;
-	struct spray_nat	 peer_nat;	/* as its message said */
-	struct spray		 spray;
-	uint64_t		 punch_start;
-	uint64_t		 punch_len;
-	uint64_t		 punch_last;
-	uint32_t		 probes;
-	struct sockaddr_storage	 path;
-	int			 path_sock;	/* ours: NE_SOCK_CUR, a spray */
-	uint32_t		 path_prio;
-	int			 have_path;
-	int			 path_relayed;	/* through a TURN relay */
-	int			 path_via;	/* through ours */
-	int			 committed;	/* WireGuard told of it */
-	uint64_t		 t_commit;
-	time_t			 hs_before;
-
-	/* The timeline, ms on the monotonic clock. */
-	uint64_t		 t_begin, t_msg, t_path, t_hs;
-};
-
-static struct {
-	TAILQ_HEAD(, rdv_peer)	 peers;
-	struct event		 tick;
-	struct sockaddr_storage	 hosts[RDV_HOSTS_MAX];
-	size_t			 nhosts, nhosts_next;
-	struct sockaddr_storage	 hosts_next[RDV_HOSTS_MAX];
-	uint16_t		 port;
-	uint64_t		 port_at;	/* when the socket came */
-	int			 drop_ready;
-	uint32_t		 listen;	/* DROP_LISTEN_*, told */
-	uint64_t		 need_at;	/* a peer needed the drop */
-	struct {
-		uint8_t		 id[RDV_ID_LEN];
-		int64_t		 expiry;
-	}			 seen[RDV_SEEN_MAX];
-	size_t			 nseen;
-	uint64_t		 offers_out, offers_in, responses_out;
-	uint64_t		 responses_in, rejected, probes_out;
-	uint64_t		 requests_out, requests_in;
-	uint64_t		 probes_in, probes_bad, paths;
-} r;
+#include "rdv_local.h"
 
 static void	rdv_tick(int, short, void *);
 static void	rdv_commit(struct rdv_peer *, struct wg_peer *);
 static void	rdv_upgrade(struct rdv_peer *, uint64_t);
 static void	rdv_answer(struct rdv_peer *, uint64_t);
 static void	rdv_adopt(struct rdv_peer *, struct wg_peer *);
-static void	rdv_nat(uint8_t *, int16_t *, uint8_t *);
 
 void
 rdv_init(void)
 {
 	struct timeval	 tv = { 0, RDV_TICK_MS * 1000 };
 
-	TAILQ_INIT(&r.peers);
-	r.listen = DROP_LISTEN_EAGER;	/* as the signaler starts */
+	TAILQ_INIT(&rdv.peers);
+	rdv.listen = DROP_LISTEN_EAGER;	/* as the signaler starts */
 	/* ChannelData: 4 bytes of framing instead of 36 per packet. */
 	turn_use_channels(1);
-	evtimer_set(&r.tick, rdv_tick, NULL);
-	evtimer_add(&r.tick, &tv);
+	evtimer_set(&rdv.tick, rdv_tick, NULL);
+	evtimer_add(&rdv.tick, &tv);
 }
 
 void
 rdv_port(uint16_t port)
 {
-	r.port = port;
-	r.port_at = wg_now_ms();
+	rdv.port = port;
+	rdv.port_at = wg_now_ms();
 }
 
 /*
@@ -179,19 +82,19 @@ rdv_nat_known(uint64_t now)
 	int	 step;
 
 	if (natdisc_get(&m, &f, &step) == 0 ||
-	    now - r.port_at >= RDV_NATWAIT_MS)
+	    now - rdv.port_at >= RDV_NATWAIT_MS)
 		return 1;
 	/* One mapping for two servers needs no guessing: go ahead. */
 	rdv_nat(&m, &d, &f);
 	return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
 }
 
-static struct rdv_peer *
+struct rdv_peer *
 rdv_peer(uint32_t id)
 {
 	struct rdv_peer	*rp;
 
-	TAILQ_FOREACH(rp, &r.peers, entry)
+	TAILQ_FOREACH(rp, &rdv.peers, entry)
 		if (rp->id == id)
 			return rp;
 	return NULL;
@@ -203,7 +106,7 @@ static void
 rdv_peer_free(struct rdv_peer *rp)
 {
 	spray_end(&rp->spray);
-	TAILQ_REMOVE(&r.peers, rp, entry);
+	TAILQ_REMOVE(&rdv.peers, rp, entry);
 	explicit_bzero(rp, sizeof(*rp));
 	free(rp);
 }
@@ -213,9 +116,9 @@ rdv_conf_start(void)
 {
 	struct rdv_peer	*rp;
 
-	TAILQ_FOREACH(rp, &r.peers, entry)
+	TAILQ_FOREACH(rp, &rdv.peers, entry)
 		rp->seen = 0;
-	r.nhosts_next = 0;
+	rdv.nhosts_next = 0;
 }
 
 void
@@ -224,9 +127,9 @@ rdv_conf_hostaddr(const struct imsg_hostaddr *ha)
 	struct sockaddr_in	*sin;
 
 	/* The socket is IPv4 (clawd.8, CAVEATS). */
-	if (ha->af != AF_INET || r.nhosts_next == RDV_HOSTS_MAX)
+	if (ha->af != AF_INET || rdv.nhosts_next == RDV_HOSTS_MAX)
 		return;
-	sin = (struct sockaddr_in *)&r.hosts_next[r.nhosts_next++];
+	sin = (struct sockaddr_in *)&rdv.hosts_next[rdv.nhosts_next++];
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
 	memcpy(&sin->sin_addr, ha->addr, 4);
@@ -255,7 +158,7 @@ rdv_conf_peer(const struct imsg_conf_peer *cp)
 	rp->on_demand = cp->on_demand != 0;
 	rp->seen = 1;
 	rp->state = RDV_IDLE;
-	TAILQ_INSERT_TAIL(&r.peers, rp, entry);
+	TAILQ_INSERT_TAIL(&rdv.peers, rp, entry);
 }
 
 void
@@ -263,180 +166,19 @@ rdv_conf_end(void)
 {
 	struct rdv_peer	*rp, *next;
 
-	TAILQ_FOREACH_SAFE(rp, &r.peers, entry, next)
+	TAILQ_FOREACH_SAFE(rp, &rdv.peers, entry, next)
 		if (!rp->seen)
 			rdv_peer_free(rp);
-	memcpy(r.hosts, r.hosts_next, sizeof(r.hosts));
-	r.nhosts = r.nhosts_next;
+	memcpy(rdv.hosts, rdv.hosts_next, sizeof(rdv.hosts));
+	rdv.nhosts = rdv.nhosts_next;
 }
 
 void
 rdv_drop_ready(void)
 {
-	if (!r.drop_ready)
+	if (!rdv.drop_ready)
 		log_debug("rdv: the drop is ready");
-	r.drop_ready = 1;
-}
-
-/* --- candidates ------------------------------------------------------ */
-
-/*
- * A candidate, once: an address reached directly and the same address
- * reached through our relay are two candidates.
- */
-static int
-rdv_cand_add_via(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
-    const struct sockaddr_storage *ss, int via)
-{
-	size_t	 i;
-
-	for (i = 0; i < *n; i++)
-		if (c[i].via_relay == via &&
-		    sa_equal((const struct sockaddr *)&c[i].ss,
-		    (const struct sockaddr *)ss))
-			return 0;
-	if (*n == max)
-		return -1;
-	c[*n].via_relay = via;
-	c[*n].type = type;
-	c[*n].prio = rdv_prio(type, ss->ss_family);
-	c[*n].ss = *ss;
-	(*n)++;
-	return 0;
-}
-
-static int
-rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
-    const struct sockaddr_storage *ss)
-{
-	return rdv_cand_add_via(c, n, max, type, ss, 0);
-}
-
-
-
-/*
- * Our NAT's mapping behaviour from what the STUN servers saw of our one
- * socket: the same address for all is endpoint-independent; different
- * ports from one address with a steady step are a sequential
- * allocator, whose next mapping can be guessed.  The filtering only
- * RFC 5780 discovery knows.
- */
-static void
-rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
-{
-	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
-	size_t			 n, i;
-	int			 d;
-
-	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
-	if (natdisc_get(mapping, filt, &d) == 0 &&
-	    *mapping != RDV_NAT_UNKNOWN) {
-		*delta = d > 0 && d <= 64 ? d : 0;
-		return;
-	}
-	*filt = RDV_FILT_UNKNOWN;
-	*mapping = RDV_NAT_UNKNOWN;
-	*delta = 0;
-	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
-		return;
-	for (i = 0; i < r.nhosts; i++) {
-		sa_set_port(&r.hosts[i], r.port);
-		if (sa_equal((struct sockaddr *)&r.hosts[i],
-		    (struct sockaddr *)&m[0])) {
-			*mapping = RDV_NAT_NONE;
-			return;
-		}
-	}
-	if (n < 2)
-		return;
-	*mapping = RDV_NAT_EIM;
-	for (i = 1; i < n; i++)
-		if (!sa_equal((struct sockaddr *)&m[i],
-		    (struct sockaddr *)&m[0]))
-			*mapping = RDV_NAT_EDM;
-	if (*mapping == RDV_NAT_EDM) {
-		d = (int)sa_port(&m[1]) - (int)sa_port(&m[0]);
-		if (d >= -64 && d <= 64)
-			*delta = d;
-	}
-}
-
-/*
- * Host addresses, then what the STUN servers saw, then our relay if
- * we have one and the other side offered none: one relay per
- * connection, so that both sides agree on which one carries it.
- */
-static void
-rdv_gather(struct rdv_msg *msg, int relay)
-{
-	struct sockaddr_storage	 m[CLAWD_STUN_MAX], ss;
-	size_t			 i, n;
-
-	msg->ncand = 0;
-	for (i = 0; i < r.nhosts; i++) {
-		ss = r.hosts[i];
-		sa_set_port(&ss, r.port);
-		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
-		    RDV_CAND_HOST, &ss);
-	}
-	n = stun_mapped_all(m, CLAWD_STUN_MAX);
-	for (i = 0; i < n; i++)
-		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
-		    RDV_CAND_SRFLX, &m[i]);
-	/* Our relay, allocated before it is needed: the last resort. */
-	if (relay && turn_relayed(&ss) == 0)
-		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
-		    RDV_CAND_RELAY, &ss);
-	rdv_nat(&msg->mapping, &msg->delta, &msg->filtering);
-}
-
-static int
-rdv_has_relay(const struct rdv_msg *msg)
-{
-	size_t	 i;
-
-	for (i = 0; i < msg->ncand; i++)
-		if (msg->cand[i].type == RDV_CAND_RELAY)
-			return 1;
-	return 0;
-}
-
-/* The other side's candidates, and guesses past a sequential NAT. */
-static void
-rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg, int keep)
-{
-	struct sockaddr_storage	 ss;
-	size_t			 i;
-	int			 k, port;
-
-	if (!keep)
-		rp->nremote = 0;
-	rp->peer_nat.mapping = msg->mapping;
-	rp->peer_nat.filtering = msg->filtering;
-	rp->peer_nat.delta = msg->delta;
-	for (i = 0; i < msg->ncand; i++) {
-		rdv_cand_add(rp->remote, &rp->nremote, RDV_REMOTE_MAX,
-		    msg->cand[i].type, &msg->cand[i].ss);
-		/* Let the peer in through our relay (by address). */
-		if (msg->cand[i].type != RDV_CAND_HOST &&
-		    msg->cand[i].type != RDV_CAND_RELAY)
-			turn_permit((const struct sockaddr *)&msg->cand[i].ss);
-	}
-	if (msg->mapping != RDV_NAT_EDM || msg->delta == 0)
-		return;
-	for (i = 0; i < msg->ncand; i++) {
-		if (msg->cand[i].type != RDV_CAND_SRFLX)
-			continue;
-		for (k = 1; k <= RDV_PREDICT; k++) {
-			ss = msg->cand[i].ss;
-			port = sa_port(&ss) + k * msg->delta;
-			if (port <= 0 || port > 65535)
-				continue;
-			sa_set_port(&ss, port);
-			rdv_cand_add(rp->remote, &rp->nremote,
-			    RDV_REMOTE_MAX, RDV_CAND_PREDICTED, &ss);
-		}
-	}
+	rdv.drop_ready = 1;
 }
 
 /* --- publishing ------------------------------------------------------ */
@@ -506,7 +248,7 @@ rdv_offer(struct rdv_peer *rp, uint64_t now, const uint8_t *id)
 	rp->early = 0;
 	if (rdv_seal(rp, &msg) == -1)
 		log_warnx("rdv: peer %u: cannot seal an offer", rp->id);
-	r.offers_out++;
+	rdv.offers_out++;
 }
 
 /*
@@ -532,7 +274,7 @@ rdv_request(struct rdv_peer *rp, uint64_t now)
 		log_warnx("rdv: peer %u: cannot seal a request", rp->id);
 		return;
 	}
-	r.requests_out++;
+	rdv.requests_out++;
 }
 
 /* Crypto sealed a message of ours: its probe key and file hash. */
@@ -589,7 +331,7 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 	if ((via ? turn_send((const struct sockaddr *)to, pkt, sizeof(pkt)) :
 	    netengine_send_on(sock, (const struct sockaddr *)to,
 	    pkt, sizeof(pkt))) == 0)
-		r.probes_out++;
+		rdv.probes_out++;
 }
 
 /* The many-probe technique's probes (spray.c). */
@@ -761,7 +503,7 @@ rdv_peer_by_conn(const uint8_t conn[RDV_ID_LEN])
 {
 	struct rdv_peer	*rp;
 
-	TAILQ_FOREACH(rp, &r.peers, entry)
+	TAILQ_FOREACH(rp, &rdv.peers, entry)
 		if (rp->have_key && memcmp(rp->conn, conn,
 		    RDV_ID_LEN) == 0)
 			return rp;
@@ -787,10 +529,10 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 	if (probe_parse(&p, pkt, len) == -1 ||
 	    (rp = rdv_peer_by_conn(p.conn)) == NULL ||
 	    probe_verify(pkt, len, rp->key) == -1) {
-		r.probes_bad++;
+		rdv.probes_bad++;
 		return;
 	}
-	r.probes_in++;
+	rdv.probes_in++;
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, from, sa_len(from));
 	if (p.kind == PROBE_REQUEST) {
@@ -857,7 +599,7 @@ rdv_probe_input(const uint8_t *pkt, size_t len, const struct sockaddr *from,
 	rp->path_via = relayed;
 	if (!rp->have_path) {
 		rp->t_path = wg_now_ms();
-		r.paths++;
+		rdv.paths++;
 	}
 	rp->have_path = 1;
 	log_info("rdv: peer %s: path to %s (%s)", wp->name,
@@ -877,28 +619,28 @@ rdv_seen(const uint8_t id[RDV_ID_LEN], int64_t expiry, int64_t now)
 {
 	size_t	 i, j;
 
-	for (i = j = 0; i < r.nseen; i++) {
-		if (r.seen[i].expiry + RDV_SKEW < now)
+	for (i = j = 0; i < rdv.nseen; i++) {
+		if (rdv.seen[i].expiry + RDV_SKEW < now)
 			continue;	/* forgotten once expired */
-		if (memcmp(r.seen[i].id, id, RDV_ID_LEN) == 0)
+		if (memcmp(rdv.seen[i].id, id, RDV_ID_LEN) == 0)
 			return 1;
-		r.seen[j++] = r.seen[i];
+		rdv.seen[j++] = rdv.seen[i];
 	}
-	r.nseen = j;
-	if (r.nseen == RDV_SEEN_MAX) {
+	rdv.nseen = j;
+	if (rdv.nseen == RDV_SEEN_MAX) {
 		/* Full of live ids: refuse rather than forget one. */
 		return 1;
 	}
-	memcpy(r.seen[r.nseen].id, id, RDV_ID_LEN);
-	r.seen[r.nseen].expiry = expiry;
-	r.nseen++;
+	memcpy(rdv.seen[rdv.nseen].id, id, RDV_ID_LEN);
+	rdv.seen[rdv.nseen].expiry = expiry;
+	rdv.nseen++;
 	return 0;
 }
 
 static void
 rdv_reject(const char *name, const char *why)
 {
-	r.rejected++;
+	rdv.rejected++;
 	log_warnx("rdv: %s refused: %s", name, why);
 }
 
@@ -945,7 +687,7 @@ rdv_input(struct imsg *imsg)
 			return;
 		}
 		/* Only the peer can seal it: an offer at once, gap or not. */
-		r.requests_in++;
+		rdv.requests_in++;
 		rdv_remove_file(hdr.name);
 		log_info("rdv: peer %u: asked for an offer", rp->id);
 		rdv_offer(rp, mnow, msg.conn);
@@ -961,7 +703,7 @@ rdv_input(struct imsg *imsg)
 			rdv_reject(hdr.name, "replayed");
 			return;
 		}
-		r.offers_in++;
+		rdv.offers_in++;
 		rdv_remove_file(rp->reqfile);
 		rp->reqfile[0] = '\0';
 		memcpy(rp->conn, msg.conn, sizeof(rp->conn));
@@ -991,7 +733,7 @@ rdv_input(struct imsg *imsg)
 		rdv_reject(hdr.name, "token does not match our offer");
 		return;
 	}
-	r.responses_in++;
+	rdv.responses_in++;
 	if (rp->early) {
 		/* Its probes came first: their candidates and these. */
 		rp->early = 0;
@@ -1025,7 +767,7 @@ rdv_rotated(void)
 	struct rdv_peer	*rp;
 	uint64_t	 now = wg_now_ms();
 
-	TAILQ_FOREACH(rp, &r.peers, entry)
+	TAILQ_FOREACH(rp, &rdv.peers, entry)
 		if (rp->state == RDV_UP)
 			rp->move_at = now + RDV_ROTATE_DELAY_MS;
 }
@@ -1086,7 +828,7 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 		log_warnx("rdv: cannot seal a response");
 		return;
 	}
-	r.responses_out++;
+	rdv.responses_out++;
 	rdv_punch(rp, now, RDV_PUNCH_MS);
 	rdv_spray_start(rp, now);
 	log_info("rdv: peer %u: answered offer %s with %zu candidates",
@@ -1136,7 +878,7 @@ rdv_drop_needed(uint64_t now)
 	uint32_t	 need = DROP_LISTEN_PAUSE;
 	int		 roles = 0;
 
-	TAILQ_FOREACH(rp, &r.peers, entry) {
+	TAILQ_FOREACH(rp, &rdv.peers, entry) {
 		if (rp->role == PEER_ROLE_OFFER)
 			return DROP_LISTEN_EAGER;
 		if (rp->role != PEER_ROLE_ANSWER)
@@ -1157,12 +899,12 @@ rdv_listen_tick(uint64_t now)
 	uint32_t		 need;
 
 	if ((need = rdv_drop_needed(now)) != DROP_LISTEN_PAUSE)
-		r.need_at = now;
-	else if (r.need_at != 0 && now - r.need_at < RDV_LISTEN_LINGER_MS)
+		rdv.need_at = now;
+	else if (rdv.need_at != 0 && now - rdv.need_at < RDV_LISTEN_LINGER_MS)
 		return;
-	if (need == r.listen)
+	if (need == rdv.listen)
 		return;
-	r.listen = need;
+	rdv.listen = need;
 	memset(&dl, 0, sizeof(dl));
 	dl.listen = need;
 	proc_child_compose(PROC_SIGNALER, IMSG_DROP_LISTEN, 0, 0, -1, &dl,
@@ -1180,9 +922,9 @@ rdv_tick(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	evtimer_add(&r.tick, &tv);
+	evtimer_add(&rdv.tick, &tv);
 	rdv_listen_tick(now);
-	TAILQ_FOREACH(rp, &r.peers, entry) {
+	TAILQ_FOREACH(rp, &rdv.peers, entry) {
 		/* Many probes until a direct path carries the tunnel. */
 		if (rp->spray.kind != SPRAY_NONE) {
 			if (rp->state == RDV_IDLE || rp->state == RDV_OFFERED ||
@@ -1194,7 +936,7 @@ rdv_tick(int fd, short ev, void *arg)
 		}
 		switch (rp->state) {
 		case RDV_IDLE:
-			if (!r.drop_ready)
+			if (!rdv.drop_ready)
 				break;
 			/* Ahead of time, or when the peer asks for it. */
 			if (rp->role == PEER_ROLE_OFFER && !rp->on_demand &&
@@ -1234,67 +976,4 @@ rdv_tick(int fd, short ev, void *arg)
 			break;
 		}
 	}
-}
-
-/* --- reporting ------------------------------------------------------- */
-
-const char *
-rdv_path(uint32_t id)
-{
-	struct rdv_peer	*rp;
-	size_t		 i;
-
-	/* The path in use: also while a better one is sought. */
-	if ((rp = rdv_peer(id)) == NULL || !rp->have_path ||
-	    !rp->committed)
-		return NULL;
-	if (rp->state != RDV_UP && rp->t_hs == 0)
-		return NULL;	/* the first one, not up yet */
-	if (rp->path_relayed)
-		return "relayed";
-	for (i = 0; i < rp->nremote; i++)
-		if (sa_equal((struct sockaddr *)&rp->remote[i].ss,
-		    (struct sockaddr *)&rp->path) &&
-		    rp->remote[i].type == RDV_CAND_RELAY)
-			return "relayed";
-	return "direct";
-}
-
-/* "offered 2.1s, punch 0.3s, handshake 0.1s" and the like. */
-const char *
-rdv_timeline(uint32_t id, char *buf, size_t len)
-{
-	struct rdv_peer	*rp;
-
-	if ((rp = rdv_peer(id)) == NULL)
-		return NULL;
-	if (rp->t_begin == 0 || rp->t_msg < rp->t_begin) {
-		snprintf(buf, len, "%s", rdv_state_names[rp->state]);
-		return buf;
-	}
-	snprintf(buf, len, "%s: drop %.1fs", rdv_state_names[rp->state],
-	    (rp->t_msg - rp->t_begin) / 1000.0);
-	if (rp->t_path >= rp->t_msg && rp->have_path)
-		snprintf(buf + strlen(buf), len - strlen(buf),
-		    ", punch %.1fs", (rp->t_path - rp->t_msg) / 1000.0);
-	if (rp->state == RDV_UP && rp->t_hs >= rp->t_path)
-		snprintf(buf + strlen(buf), len - strlen(buf),
-		    ", handshake %.1fs", (rp->t_hs - rp->t_path) / 1000.0);
-	return buf;
-}
-
-void
-rdv_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
-{
-	emit("rdv.offers_out", r.offers_out, arg);
-	emit("rdv.offers_in", r.offers_in, arg);
-	emit("rdv.responses_out", r.responses_out, arg);
-	emit("rdv.responses_in", r.responses_in, arg);
-	emit("rdv.requests_out", r.requests_out, arg);
-	emit("rdv.requests_in", r.requests_in, arg);
-	emit("rdv.rejected", r.rejected, arg);
-	emit("rdv.probes_out", r.probes_out, arg);
-	emit("rdv.probes_in", r.probes_in, arg);
-	emit("rdv.probes_bad", r.probes_bad, arg);
-	emit("rdv.paths", r.paths, arg);
 }

@@ -1,8 +1,9 @@
 /*
- * Rendezvous: the per-peer connection state machine (rdv.c) and the
- * authenticated probes of hole punching (probe.c).  The offer and
- * response messages are in common/rdv_msg.h, shared with the crypto
- * process and the signaler.  docs/rendezvous.md is the specification.
+ * Rendezvous: the per-peer connection state machine (rdv.c, with
+ * rdv_cand.c and rdv_ctl.c) and the authenticated probes of hole
+ * punching (probe.c).  The offer and response messages are in
+ * common/rdv_msg.h, shared with the crypto process and the signaler.
+ * docs/rendezvous.md is the specification.
  */
 
 #ifndef CLAWD_RDV_H
@@ -51,6 +52,8 @@ void	 rdv_probe_input(const uint8_t *, size_t, const struct sockaddr *,
 	    int);
 void	 rdv_port(uint16_t);
 void	 rdv_rotated(void);
+
+/* rdv_ctl.c */
 const char *rdv_timeline(uint32_t, char *, size_t);
 const char *rdv_path(uint32_t);
 void	 rdv_counters(void (*)(const char *, uint64_t, void *), void *);

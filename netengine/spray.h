@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "netengine.h"
+#include "udp.h"
 
 #define SPRAY_SOCKS		NE_SPRAY_SOCKS	/* the hard side's */
 #define SPRAY_PROBES		2048	/* the easy side's probes, at most */
@@ -60,10 +60,5 @@ int		 spray_tick(struct spray *, uint64_t, spray_send_fn, void *);
 void		 spray_end(struct spray *);
 void		 spray_counters(void (*)(const char *, uint64_t, void *),
 		    void *);
-
-/* netengine.c: the hard side's sockets, from the parent. */
-void		 netengine_spray_want(void);
-int		 netengine_spray_sock(size_t);
-void		 netengine_spray_hold(uint64_t);
 
 #endif /* CLAWD_SPRAY_H */

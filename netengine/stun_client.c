@@ -40,7 +40,7 @@
 #include "log.h"
 #include "util.h"
 #include "stun.h"
-#include "netengine.h"
+#include "udp.h"
 #include "natdisc.h"
 
 #define STUN_RTO_MS		500	/* initial RTO, doubled each send */
@@ -93,6 +93,14 @@ static int			 hold_ev_set;
 static void	stun_timer(int, short, void *);
 static void	stun_start(struct stun_server *);
 static void	stun_send(struct stun_server *);
+static void	stun_release_held(void);
+static size_t	stun_natdisc_servers(struct natdisc_server *, size_t);
+
+/* What natdisc.c calls back for. */
+static const struct natdisc_upcalls	 stun_natdisc_upcalls = {
+	.servers = stun_natdisc_servers,
+	.release_held = stun_release_held
+};
 
 static void
 now(struct timespec *ts)
@@ -228,7 +236,7 @@ stun_hold_timeout(int fd, short event, void *arg)
 }
 
 /* Discovery has tested filtering, or gave up: ask everybody. */
-void
+static void
 stun_release_held(void)
 {
 	size_t	 i;
@@ -254,6 +262,7 @@ stun_socket_changed(uint16_t port)
 	size_t			 i;
 
 	stun_port = port;
+	natdisc_register(&stun_natdisc_upcalls);
 	natdisc_socket_changed(port);
 	if (!hold_ev_set) {
 		evtimer_set(&hold_ev, stun_hold_timeout, NULL);
@@ -485,7 +494,7 @@ stun_input(const uint8_t *buf, size_t len, const struct sockaddr *from,
 }
 
 /* The servers, for discovery: whom it may test, whom we talk to. */
-size_t
+static size_t
 stun_natdisc_servers(struct natdisc_server *out, size_t max)
 {
 	size_t	 i, n = 0;

@@ -2,9 +2,9 @@
  * TURN client (RFC 8656) for netengine: one allocation on a relay, made
  * at start so that it is there when hole punching fails, permissions
  * and channels toward the peers that need it, and the framing of what
- * goes through it.  The codec part (turn_build, turn_integrity_*,
- * turn_channel_*) is pure and fuzzable; the rest runs on libevent
- * timers and sends through netengine_send().
+ * goes through it.  The codec part (turn_msg.c: turn_build,
+ * turn_integrity_*, turn_channel_*) is pure and fuzzable; the client
+ * (turn.c) runs on libevent timers and sends through netengine_send().
  */
 
 #ifndef CLAWD_TURN_H
@@ -55,7 +55,8 @@ struct turn_attrs {
 	const uint8_t		*key;		/* TURN_KEY_LEN bytes */
 };
 
-/* Codec: pure functions. */
+/* Codec (turn_msg.c): pure functions, once turn_init() fetched MD5/HMAC. */
+void	 turn_init(void);
 ssize_t	 turn_build(uint8_t *, size_t, uint16_t, uint8_t,
 	    const uint8_t [STUN_TID_LEN], const struct turn_attrs *);
 int	 turn_key(const char *, const char *, const char *,
@@ -66,7 +67,7 @@ int	 turn_is_channel_data(const uint8_t *, size_t);
 int	 turn_channel_parse(const uint8_t *, size_t, uint16_t *, size_t *);
 void	 turn_channel_header(uint8_t [TURN_CHANNEL_HDR], uint16_t, size_t);
 
-/* Client. */
+/* Client (turn.c). */
 struct imsg_conf_turn;
 
 enum turn_state {
@@ -103,7 +104,6 @@ struct turn_status {
 	uint32_t		 nchannels;	/* bound */
 };
 
-void	turn_init(void);
 void	turn_conf_start(void);
 void	turn_conf_add(const struct imsg_conf_turn *);
 void	turn_conf_end(void);

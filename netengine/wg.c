@@ -23,9 +23,8 @@
 #include "log.h"
 #include "proc.h"
 #include "util.h"
-#include "netengine.h"
+#include "udp.h"
 #include "wg.h"
-#include "rdv.h"
 
 #define WG_TICK_MS		100
 #define WG_PENDING_MAX		64	/* initiations awaiting crypto */
@@ -43,8 +42,6 @@ struct wg_pending {
 	int			 sock;		/* it came in on */
 	uint64_t		 when;
 };
-
-struct allowedips	 wg_aips;
 
 static struct {
 	struct wg_peers		 peers;
@@ -69,15 +66,6 @@ int
 wg_index_cmp(struct wg_index *a, struct wg_index *b)
 {
 	return a->index < b->index ? -1 : a->index > b->index;
-}
-
-uint64_t
-wg_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A fresh random local index, unique among the live ones. */
@@ -568,11 +556,19 @@ wg_tick(int fd, short event, void *arg)
 	evtimer_add(&wg.tick, &tv);
 }
 
+/* What wg_data.c calls back for. */
+static const struct wg_data_upcalls	 wg_upcalls = {
+	.initiate = wg_initiate,
+	.confirm = wg_confirm,
+	.set_endpoint = wg_set_endpoint
+};
+
 void
 wg_init(void)
 {
 	struct timeval	 tv = { 0, WG_TICK_MS * 1000 };
 
+	wg_data_init(&wg_upcalls);
 	TAILQ_INIT(&wg.peers);
 	RB_INIT(&wg.indices);
 	allowedips_init(&wg_aips);
@@ -665,11 +661,10 @@ wg_conf_end(void)
 }
 
 void
-wg_ctl_peers(void (*emit)(const struct ctl_peer *, void *), void *arg)
+wg_ctl_peers(void (*emit)(struct ctl_peer *, uint32_t, void *), void *arg)
 {
 	struct ctl_peer	 cp;
 	struct wg_peer	*p;
-	const char	*path;
 	time_t		 now = time(NULL);
 
 	TAILQ_FOREACH(p, &wg.peers, entry) {
@@ -677,16 +672,12 @@ wg_ctl_peers(void (*emit)(const struct ctl_peer *, void *), void *arg)
 		strlcpy(cp.name, p->name, sizeof(cp.name));
 		memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
 		memcpy(&cp.endpoint, &p->endpoint, sizeof(cp.endpoint));
-		if ((path = rdv_path(p->id)) == NULL)
-			path = p->endpoint.ss_family ? "direct" : "-";
-		strlcpy(cp.path, path, sizeof(cp.path));
-		rdv_timeline(p->id, cp.timeline, sizeof(cp.timeline));
 		cp.last_handshake = p->last_handshake ?
 		    now - p->last_handshake : -1;
 		cp.rx_bytes = p->rx_bytes;
 		cp.tx_bytes = p->tx_bytes;
 		cp.keepalive = p->keepalive;
-		emit(&cp, arg);
+		emit(&cp, p->id, arg);
 	}
 }
 

@@ -98,7 +98,8 @@ void	 wg_conf_end(void);
 void	 wg_handshake_out(const struct imsg_wg_hs_out *);
 void	 wg_input(uint8_t *, size_t, const struct sockaddr *);
 int	 wg_is_message(const uint8_t *, size_t);
-void	 wg_ctl_peers(void (*)(const struct ctl_peer *, void *), void *);
+/* Each peer's row without its path and timeline (control.c adds them). */
+void	 wg_ctl_peers(void (*)(struct ctl_peer *, uint32_t, void *), void *);
 void	 wg_counters(void (*)(const char *, uint64_t, void *), void *);
 void	 wg_shutdown(void);
 
@@ -115,9 +116,20 @@ void	 wg_flush_staged(struct wg_peer *);
 void	 wg_drop_staged(struct wg_peer *);
 void	 wg_keepalive(struct wg_peer *);
 
-/* shared between wg.c and wg_data.c */
+/* wg_data.c calls wg.c back through these, registered by wg_init(). */
+struct wg_data_upcalls {
+	void	(*initiate)(struct wg_peer *, int);
+	void	(*confirm)(struct wg_peer *, struct wg_keypair *);
+	void	(*set_endpoint)(struct wg_peer *, const struct sockaddr *,
+		    int);
+};
+void	 wg_data_init(const struct wg_data_upcalls *);
+
+/* wg_data.c, shared with wg.c */
 extern struct allowedips	 wg_aips;
 uint64_t wg_now_ms(void);
+
+/* wg.c, for wg_data.c (through wg_data_upcalls) and rdv.c */
 void	 wg_initiate(struct wg_peer *, int);
 void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 

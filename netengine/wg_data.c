@@ -9,6 +9,10 @@
  * in one UDP GSO send, datagrams arrive coalesced (UDP GRO), and
  * decrypted segments of one flow go back to the TUN device as one
  * super-packet (offload.c).  Nothing is allocated per packet.
+ *
+ * It sits under wg.c (handshakes, peers, timers): what it needs of it
+ * (start a handshake, confirm a session, a peer's new endpoint) goes
+ * through the callbacks wg.c registers with wg_data_init().
  */
 
 #include <sys/types.h>
@@ -22,6 +26,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -29,7 +34,7 @@
 #include "clawd.h"
 #include "log.h"
 #include "util.h"
-#include "netengine.h"
+#include "udp.h"
 #include "offload.h"
 #include "wg.h"
 
@@ -64,6 +69,27 @@ static struct {
 } tx;
 
 #define SLOT(i)		(tun.slots + (size_t)(i) * tun.slotsz)
+
+/* Peers' allowed IPs, shared with wg.c. */
+struct allowedips	 wg_aips;
+
+/* wg.c, called back (wg_data_init()). */
+static struct wg_data_upcalls	 up;
+
+void
+wg_data_init(const struct wg_data_upcalls *u)
+{
+	up = *u;
+}
+
+uint64_t
+wg_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Address family and the source or destination address of a packet. */
 static int
@@ -172,7 +198,7 @@ wg_seal(struct wg_peer *p, struct wg_keypair *kp, uint8_t *buf,
 	if ((kp->initiator &&
 	    now - kp->born >= WG_REKEY_AFTER_TIME * 1000ULL) ||
 	    kp->send_counter >= WG_REKEY_AFTER_MESSAGES)
-		wg_initiate(p, 0);
+		up.initiate(p, 0);
 	return 0;
 }
 
@@ -183,7 +209,7 @@ wg_keepalive(struct wg_peer *p)
 	uint8_t			 buf[HEADROOM + WGC_TAG_LEN];
 
 	if ((kp = wg_send_keypair(p)) == NULL) {
-		wg_initiate(p, 0);
+		up.initiate(p, 0);
 		return;
 	}
 	if (tx.n > 0)
@@ -300,7 +326,7 @@ wg_tun_packet(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
 	if (tx.n > 0)
 		tx_flush();
 	if (kp == NULL)
-		wg_initiate(p, 0);
+		up.initiate(p, 0);
 }
 
 static void
@@ -377,11 +403,11 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 		return;
 	}
 	/* Authenticated: this is where the peer is now. */
-	wg_set_endpoint(p, src, netengine_rx_sock);
+	up.set_endpoint(p, src, netengine_rx_sock);
 	p->rx_bytes += len;
 	p->last_recv = now;
 	p->data_unanswered = 0;
-	wg_confirm(p, kp);
+	up.confirm(p, kp);
 
 	plen = clen - WGC_TAG_LEN;
 	if (plen == 0)
@@ -403,7 +429,7 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 	/* Near the end of a session we initiated: rekey now. */
 	if (kp->initiator && now - kp->born >= (WG_REJECT_AFTER_TIME -
 	    WG_KEEPALIVE_TIMEOUT - WG_REKEY_TIMEOUT) * 1000ULL)
-		wg_initiate(p, 0);
+		up.initiate(p, 0);
 }
 
 void

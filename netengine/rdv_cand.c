@@ -1,0 +1,195 @@
+/*
+ * The rendezvous' candidates: ours (host addresses, what the STUN
+ * servers saw, our TURN relay) with our NAT's behaviour for the
+ * messages, and the other side's from its message, with guesses past
+ * a sequential NAT.  Below rdv.c, which calls these; they call only
+ * the STUN and TURN clients and NAT discovery.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <event.h>
+
+#include "clawd.h"
+#include "clawd_imsg.h"
+#include "util.h"
+#include "stun.h"
+#include "natdisc.h"
+#include "turn.h"
+#include "wg.h"
+#include "udp.h"
+#include "rdv.h"
+#include "spray.h"
+#include "rdv_local.h"
+
+/*
+ * The rendezvous' state (rdv_local.h), defined here, in the lowest of
+ * its files, so that none of them refers to one above it.
+ */
+struct rdv_global	 rdv;
+
+/* --- candidates ------------------------------------------------------ */
+
+/*
+ * A candidate, once: an address reached directly and the same address
+ * reached through our relay are two candidates.
+ */
+int
+rdv_cand_add_via(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
+    const struct sockaddr_storage *ss, int via)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (c[i].via_relay == via &&
+		    sa_equal((const struct sockaddr *)&c[i].ss,
+		    (const struct sockaddr *)ss))
+			return 0;
+	if (*n == max)
+		return -1;
+	c[*n].via_relay = via;
+	c[*n].type = type;
+	c[*n].prio = rdv_prio(type, ss->ss_family);
+	c[*n].ss = *ss;
+	(*n)++;
+	return 0;
+}
+
+int
+rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
+    const struct sockaddr_storage *ss)
+{
+	return rdv_cand_add_via(c, n, max, type, ss, 0);
+}
+
+/*
+ * Our NAT's mapping behaviour from what the STUN servers saw of our one
+ * socket: the same address for all is endpoint-independent; different
+ * ports from one address with a steady step are a sequential
+ * allocator, whose next mapping can be guessed.  The filtering only
+ * RFC 5780 discovery knows.
+ */
+void
+rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
+{
+	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
+	size_t			 n, i;
+	int			 d;
+
+	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
+	if (natdisc_get(mapping, filt, &d) == 0 &&
+	    *mapping != RDV_NAT_UNKNOWN) {
+		*delta = d > 0 && d <= 64 ? d : 0;
+		return;
+	}
+	*filt = RDV_FILT_UNKNOWN;
+	*mapping = RDV_NAT_UNKNOWN;
+	*delta = 0;
+	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
+		return;
+	for (i = 0; i < rdv.nhosts; i++) {
+		sa_set_port(&rdv.hosts[i], rdv.port);
+		if (sa_equal((struct sockaddr *)&rdv.hosts[i],
+		    (struct sockaddr *)&m[0])) {
+			*mapping = RDV_NAT_NONE;
+			return;
+		}
+	}
+	if (n < 2)
+		return;
+	*mapping = RDV_NAT_EIM;
+	for (i = 1; i < n; i++)
+		if (!sa_equal((struct sockaddr *)&m[i],
+		    (struct sockaddr *)&m[0]))
+			*mapping = RDV_NAT_EDM;
+	if (*mapping == RDV_NAT_EDM) {
+		d = (int)sa_port(&m[1]) - (int)sa_port(&m[0]);
+		if (d >= -64 && d <= 64)
+			*delta = d;
+	}
+}
+
+/*
+ * Host addresses, then what the STUN servers saw, then our relay if
+ * we have one and the other side offered none: one relay per
+ * connection, so that both sides agree on which one carries it.
+ */
+void
+rdv_gather(struct rdv_msg *msg, int relay)
+{
+	struct sockaddr_storage	 m[CLAWD_STUN_MAX], ss;
+	size_t			 i, n;
+
+	msg->ncand = 0;
+	for (i = 0; i < rdv.nhosts; i++) {
+		ss = rdv.hosts[i];
+		sa_set_port(&ss, rdv.port);
+		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
+		    RDV_CAND_HOST, &ss);
+	}
+	n = stun_mapped_all(m, CLAWD_STUN_MAX);
+	for (i = 0; i < n; i++)
+		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
+		    RDV_CAND_SRFLX, &m[i]);
+	/* Our relay, allocated before it is needed: the last resort. */
+	if (relay && turn_relayed(&ss) == 0)
+		rdv_cand_add(msg->cand, &msg->ncand, RDV_CAND_MAX,
+		    RDV_CAND_RELAY, &ss);
+	rdv_nat(&msg->mapping, &msg->delta, &msg->filtering);
+}
+
+int
+rdv_has_relay(const struct rdv_msg *msg)
+{
+	size_t	 i;
+
+	for (i = 0; i < msg->ncand; i++)
+		if (msg->cand[i].type == RDV_CAND_RELAY)
+			return 1;
+	return 0;
+}
+
+/* The other side's candidates, and guesses past a sequential NAT. */
+void
+rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg, int keep)
+{
+	struct sockaddr_storage	 ss;
+	size_t			 i;
+	int			 k, port;
+
+	if (!keep)
+		rp->nremote = 0;
+	rp->peer_nat.mapping = msg->mapping;
+	rp->peer_nat.filtering = msg->filtering;
+	rp->peer_nat.delta = msg->delta;
+	for (i = 0; i < msg->ncand; i++) {
+		rdv_cand_add(rp->remote, &rp->nremote, RDV_REMOTE_MAX,
+		    msg->cand[i].type, &msg->cand[i].ss);
+		/* Let the peer in through our relay (by address). */
+		if (msg->cand[i].type != RDV_CAND_HOST &&
+		    msg->cand[i].type != RDV_CAND_RELAY)
+			turn_permit((const struct sockaddr *)&msg->cand[i].ss);
+	}
+	if (msg->mapping != RDV_NAT_EDM || msg->delta == 0)
+		return;
+	for (i = 0; i < msg->ncand; i++) {
+		if (msg->cand[i].type != RDV_CAND_SRFLX)
+			continue;
+		for (k = 1; k <= RDV_PREDICT; k++) {
+			ss = msg->cand[i].ss;
+			port = sa_port(&ss) + k * msg->delta;
+			if (port <= 0 || port > 65535)
+				continue;
+			sa_set_port(&ss, port);
+			rdv_cand_add(rp->remote, &rp->nremote,
+			    RDV_REMOTE_MAX, RDV_CAND_PREDICTED, &ss);
+		}
+	}
+}
