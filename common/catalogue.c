@@ -30,7 +30,7 @@ struct imsg_rule {
 	const char	*name;
 	uint32_t	 routes;	/* R(from, to) bits */
 	size_t		 len;		/* exact payload length */
-	int		 fd;		/* a descriptor must come with it */
+	int		 fd;		/* FD_NO, FD_YES or FD_MAYBE */
 	size_t		 max;		/* if set, len..max bytes */
 };
 
@@ -174,7 +174,11 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	    R(S, N) | R(N, T), 0, FD_NO, DROP_FILE_MAX },
 };
 
-static const char *const procnames[] = {
+/*
+ * The one table of process names: logs, "-P name" on a child's command
+ * line, the sandbox and proc.c's procs[] all take them from here.
+ */
+const char proc_names[PROC_CONTROL + 1][PROC_NAME_MAX] = {
 	[PROC_PARENT] = "parent",
 	[PROC_CRYPTO] = "crypto",
 	[PROC_SIGNALER] = "signaler",
@@ -187,7 +191,7 @@ proc_name(int p)
 {
 	if (p < 0 || p > PROC_CONTROL)
 		return "unknown";
-	return procnames[p];
+	return proc_names[p];
 }
 
 const char *
@@ -201,7 +205,8 @@ imsg_type_name(uint32_t type)
 /*
  * May "from" send this message to "self", with this length and
  * descriptor?  Returns 0 if so, else -1 with errno set.  A descriptor
- * that should not be there is closed here so it cannot leak.
+ * that should not be there is closed here so it cannot leak; one the
+ * table requires must be there, so that a handler can count on it.
  */
 int
 imsg_check(struct imsg *imsg, int from, int self)
@@ -230,7 +235,12 @@ imsg_check(struct imsg *imsg, int from, int self)
 	if (r->fd == FD_NO && (fd = imsg_get_fd(imsg)) != -1) {
 		close(fd);
 		errno = EBADMSG;
-		return -1;
+		goto bad;
+	}
+	if (r->fd == FD_YES &&
+	    (imsg->buf == NULL || !ibuf_fd_avail(imsg->buf))) {
+		errno = EBADMSG;
+		goto bad;
 	}
 	return 0;
  bad:

@@ -1,15 +1,13 @@
 /*
  * The imsg catalogue: every message clawd's processes and clawctl
- * exchange, its payload, and who may send it to whom.
+ * exchange, and its payload.
  *
- * The table in catalogue.c is the authority: imsg_check() refuses a
- * message whose type, direction, length or descriptor does not match
- * it, and a receiver treats such a message from a less privileged
- * process as fatal.  Payload contents are then validated by the
- * dispatcher that handles the type.
- *
- * Abbreviations in the direction column:
- *   P parent, C crypto, S signaler, N netengine, T clawctl (control).
+ * Who may send a message to whom, its exact length and whether a
+ * descriptor comes with it are kept in one place only, the table in
+ * catalogue.c: imsg_check() refuses a message whose type, direction,
+ * length or descriptor does not match it, and a receiver treats such
+ * a message from a less privileged process as fatal.  Payload contents
+ * are then validated by the dispatcher that handles the type.
  */
 
 #ifndef CLAWD_IMSG_CATALOGUE_H
@@ -28,90 +26,90 @@ enum imsg_type {
 	IMSG_NONE = 0,
 
 	/* Wiring and life cycle. */
-	IMSG_SOCKET_IPC,	/* P->CSN, fd: channel to another child */
-	IMSG_CHILD_READY,	/* CSN->P, every channel is up */
-	IMSG_STARTUP,		/* P->CSN, all children are ready */
+	IMSG_SOCKET_IPC,	/* fd: channel to another child */
+	IMSG_CHILD_READY,	/* every channel is up */
+	IMSG_STARTUP,		/* all children are ready */
 
 	/* Configuration push. */
-	IMSG_KEY_FD,		/* P->C, fd: the private key file */
-	IMSG_UDP_SOCKET,	/* P->N, fd: a bound UDP socket */
-	IMSG_UDP_SPRAY,		/* N->P, many-probe sockets wanted */
-	IMSG_UDP_SPRAY_FD,	/* P->N, fd: one of them */
-	IMSG_CONTROL_FD,	/* P->N, fd: the listening control socket */
-	IMSG_CONF_START,	/* P->N, begin a new configuration */
-	IMSG_CONF_STUN,		/* P->N, one STUN server */
-	IMSG_CONF_TURN,		/* P->N, one TURN server and credential */
-	IMSG_CONF_END,		/* P->N, configuration complete */
-	IMSG_HTTPS_CONF,	/* P->S, API URL and resolved address */
-	IMSG_HTTPS_CA_FD,	/* P->S, fd: the CA bundle */
-	IMSG_MEGA_CONF,		/* P->S, the drop folder and limits */
-	IMSG_RESOLVE,		/* S->P, a host name in a MEGA reply */
-	IMSG_RESOLVED,		/* P->S, its address */
-	IMSG_TUN_FD,		/* P->N, fd: the TUN device */
-	IMSG_CONF_PEER,		/* P->N, one peer */
-	IMSG_CONF_ALLOWED,	/* P->N, one allowed-ips prefix of a peer */
-	IMSG_CONF_HOSTADDR,	/* P->N, one address of this host */
-	IMSG_CRYPTO_PEER,	/* P->C, a peer's key, fd: its psk file */
-	IMSG_CRYPTO_CONF_END,	/* P->C, peer list complete */
+	IMSG_KEY_FD,		/* fd: the private key file */
+	IMSG_UDP_SOCKET,	/* fd: a bound UDP socket */
+	IMSG_UDP_SPRAY,		/* many-probe sockets wanted */
+	IMSG_UDP_SPRAY_FD,	/* fd: one of them */
+	IMSG_CONTROL_FD,	/* fd: the listening control socket */
+	IMSG_CONF_START,	/* begin a new configuration */
+	IMSG_CONF_STUN,		/* one STUN server */
+	IMSG_CONF_TURN,		/* one TURN server and credential */
+	IMSG_CONF_END,		/* configuration complete */
+	IMSG_HTTPS_CONF,	/* API URL and resolved address */
+	IMSG_HTTPS_CA_FD,	/* fd: the CA bundle */
+	IMSG_MEGA_CONF,		/* the drop folder and limits */
+	IMSG_RESOLVE,		/* a host name in a MEGA reply */
+	IMSG_RESOLVED,		/* its address */
+	IMSG_TUN_FD,		/* fd: the TUN device */
+	IMSG_CONF_PEER,		/* one peer */
+	IMSG_CONF_ALLOWED,	/* one allowed-ips prefix of a peer */
+	IMSG_CONF_HOSTADDR,	/* one address of this host */
+	IMSG_CRYPTO_PEER,	/* a peer's key, fd: its psk file */
+	IMSG_CRYPTO_CONF_END,	/* peer list complete */
 
 	/* Key holder reports. */
-	IMSG_CRYPTO_PUBKEY,	/* C->P, C->N: the node's public key */
+	IMSG_CRYPTO_PUBKEY,	/* the node's public key */
 
-	/* The WireGuard handshake: netengine asks, crypto answers. */
-	IMSG_WG_INITIATE,	/* N->C, start a handshake with a peer */
-	IMSG_WG_HANDSHAKE_IN,	/* N->C, a handshake message received */
-	IMSG_WG_HANDSHAKE_OUT,	/* C->N, a message to send, and keys */
+	/* The WireGuard handshake. */
+	IMSG_WG_INITIATE,	/* start a handshake with a peer */
+	IMSG_WG_HANDSHAKE_IN,	/* a handshake message received */
+	IMSG_WG_HANDSHAKE_OUT,	/* a message to send, and keys */
 
-	/* Control: clawctl <-> netengine, forwarded to the parent. */
-	IMSG_CTL_SHOW_STATUS,	/* T->N->P */
-	IMSG_CTL_SHOW_NAT,	/* T->N */
-	IMSG_CTL_SHOW_PEERS,	/* T->N */
-	IMSG_CTL_SHOW_STATS,	/* T->N */
-	IMSG_CTL_RELOAD,	/* T->N->P */
-	IMSG_CTL_STATUS,	/* P->N->T, one process */
-	IMSG_CTL_NAT,		/* N->T, one STUN server */
-	IMSG_CTL_NAT_BEHAVIOUR,	/* N->T, RFC 5780 discovery, once */
-	IMSG_CTL_PEER,		/* N->T, one peer */
-	IMSG_CTL_COUNTER,	/* N->T, one counter */
-	IMSG_CTL_RESULT,	/* P->N->T, N->T: success or an error */
-	IMSG_CTL_END,		/* P->N->T, N->T: end of a list */
+	/* Control: status, NAT, peers, counters, reload. */
+	IMSG_CTL_SHOW_STATUS,	/* request: every process */
+	IMSG_CTL_SHOW_NAT,	/* request: the STUN servers */
+	IMSG_CTL_SHOW_PEERS,	/* request: the peers */
+	IMSG_CTL_SHOW_STATS,	/* request: the counters */
+	IMSG_CTL_RELOAD,	/* request: read the configuration again */
+	IMSG_CTL_STATUS,	/* one process */
+	IMSG_CTL_NAT,		/* one STUN server */
+	IMSG_CTL_NAT_BEHAVIOUR,	/* RFC 5780 discovery, once */
+	IMSG_CTL_PEER,		/* one peer */
+	IMSG_CTL_COUNTER,	/* one counter */
+	IMSG_CTL_RESULT,	/* success or an error */
+	IMSG_CTL_END,		/* end of a list */
 
 	/* The MEGA account: crypto holds the secrets, signaler talks. */
-	IMSG_MEGA_CRED_FD,	/* P->C, fd: the credentials file */
-	IMSG_MEGA_SESSION_LOAD,	/* P->C, the sealed session, may be empty */
-	IMSG_MEGA_SESSION_SAVE,	/* C->P, a sealed session; empty: forget */
-	IMSG_MEGA_ACCOUNT,	/* C->S, the e-mail and a resumable sid */
-	IMSG_MEGA_PRELOGIN,	/* S->C, the us0 reply */
-	IMSG_MEGA_UH,		/* C->S, the user hash for us */
-	IMSG_MEGA_LOGIN,	/* S->C, the us reply */
-	IMSG_MEGA_SESSION,	/* C->S, the sid, or why login failed */
-	IMSG_MEGA_NODE_OPEN,	/* S->C, decrypt a node's attributes */
-	IMSG_MEGA_NODE_ATTR,	/* C->S, the attributes' JSON text */
-	IMSG_MEGA_NEW_FOLDER,	/* S->C, key and attributes for a folder */
-	IMSG_MEGA_NEW_NODE,	/* C->S, the wrapped key and attributes */
-	IMSG_MEGA_SEAL_FILE,	/* S->C, encrypt a file for upload */
-	IMSG_MEGA_SEALED,	/* C->S, its ciphertext, key, attributes */
-	IMSG_MEGA_OPEN_FILE,	/* S->C, decrypt and check a download */
-	IMSG_MEGA_OPENED,	/* C->S, its plaintext */
+	IMSG_MEGA_CRED_FD,	/* fd: the credentials file */
+	IMSG_MEGA_SESSION_LOAD,	/* the sealed session, may be empty */
+	IMSG_MEGA_SESSION_SAVE,	/* a sealed session; empty: forget */
+	IMSG_MEGA_ACCOUNT,	/* the e-mail and a resumable sid */
+	IMSG_MEGA_PRELOGIN,	/* the us0 reply */
+	IMSG_MEGA_UH,		/* the user hash for us */
+	IMSG_MEGA_LOGIN,	/* the us reply */
+	IMSG_MEGA_SESSION,	/* the sid, or why login failed */
+	IMSG_MEGA_NODE_OPEN,	/* decrypt a node's attributes */
+	IMSG_MEGA_NODE_ATTR,	/* the attributes' JSON text */
+	IMSG_MEGA_NEW_FOLDER,	/* key and attributes for a folder */
+	IMSG_MEGA_NEW_NODE,	/* the wrapped key and attributes */
+	IMSG_MEGA_SEAL_FILE,	/* encrypt a file for upload */
+	IMSG_MEGA_SEALED,	/* its ciphertext, key, attributes */
+	IMSG_MEGA_OPEN_FILE,	/* decrypt and check a download */
+	IMSG_MEGA_OPENED,	/* its plaintext */
 
-	/* Rendezvous: netengine writes, crypto seals, signaler carries. */
-	IMSG_RDV_SEAL,		/* N->C, seal a message for a peer */
-	IMSG_RDV_KEY,		/* C->N, the probe key of a connection */
-	IMSG_RDV_PUT,		/* C->S, a sealed file to put in the drop */
-	IMSG_RDV_OPEN,		/* S->C, a rendezvous file from the drop */
-	IMSG_RDV_IN,		/* C->N, an opened message, and its key */
-	IMSG_RDV_RM,		/* N->S, a file no longer wanted */
-	IMSG_DROP_READY,	/* S->N, the drop can take files */
-	IMSG_DROP_LISTEN,	/* N->S, follow the folder's changes or not */
+	/* Rendezvous and the drop. */
+	IMSG_RDV_SEAL,		/* seal a message for a peer */
+	IMSG_RDV_KEY,		/* the probe key of a connection */
+	IMSG_RDV_PUT,		/* a sealed file to put in the drop */
+	IMSG_RDV_OPEN,		/* a rendezvous file from the drop */
+	IMSG_RDV_IN,		/* an opened message, and its key */
+	IMSG_RDV_RM,		/* a file no longer wanted */
+	IMSG_DROP_READY,	/* the drop can take files */
+	IMSG_DROP_LISTEN,	/* follow the folder's changes or not */
 
-	/* Control: the drop, clawctl <-> netengine <-> signaler. */
-	IMSG_CTL_SHOW_DROP,	/* T->N->S */
-	IMSG_CTL_DROP_PUT,	/* T->N->S, a name and the file */
-	IMSG_CTL_DROP_GET,	/* T->N->S */
-	IMSG_CTL_DROP_RM,	/* T->N->S */
-	IMSG_CTL_DROP_STATE,	/* S->N->T, the client's state */
-	IMSG_CTL_DROP_FILE,	/* S->N->T, one file in the drop */
-	IMSG_CTL_DROP_DATA,	/* S->N->T, a file's contents */
+	/* Control: the drop. */
+	IMSG_CTL_SHOW_DROP,	/* request: state and files */
+	IMSG_CTL_DROP_PUT,	/* a name and the file */
+	IMSG_CTL_DROP_GET,	/* a name */
+	IMSG_CTL_DROP_RM,	/* a name */
+	IMSG_CTL_DROP_STATE,	/* the client's state */
+	IMSG_CTL_DROP_FILE,	/* one file in the drop */
+	IMSG_CTL_DROP_DATA,	/* a file's contents */
 
 	IMSG_TYPE_MAX
 };
@@ -554,6 +552,8 @@ struct ctl_drop_file {
 
 /* catalogue.c */
 #define PROC_CONTROL		PROC_MAX	/* clawctl, as a sender */
+#define PROC_NAME_MAX		16
+extern const char	 proc_names[PROC_CONTROL + 1][PROC_NAME_MAX];
 const char	*imsg_type_name(uint32_t);
 const char	*proc_name(int);
 int		 imsg_check(struct imsg *, int, int);

@@ -28,12 +28,15 @@ void	netengine_main(const struct passwd *);
 
 static void	imsgev_dispatch(int, short, void *);
 
-/* The procs[] table: who exists and how each child starts. */
+/*
+ * The procs[] table: who exists and how each child starts.  The names
+ * are the catalogue's (catalogue.c), so that there is one list of them.
+ */
 static const struct proc_desc procs[PROC_MAX] = {
-	{ "parent",	PROC_PARENT,	NULL,		0 },
-	{ "crypto",	PROC_CRYPTO,	crypto_main,	1 },
-	{ "signaler",	PROC_SIGNALER,	signaler_main,	1 },
-	{ "netengine",	PROC_NETENGINE,	netengine_main,	1 },
+	{ proc_names[PROC_PARENT],	PROC_PARENT,	NULL,		0 },
+	{ proc_names[PROC_CRYPTO],	PROC_CRYPTO,	crypto_main,	1 },
+	{ proc_names[PROC_SIGNALER],	PROC_SIGNALER,	signaler_main,	1 },
+	{ proc_names[PROC_NETENGINE],	PROC_NETENGINE,	netengine_main,	1 },
 };
 
 /*
@@ -314,7 +317,11 @@ proc_unexpected(struct imsgev *iev, struct imsg *imsg)
 	    proc_name(iev->peer));
 }
 
-/* The descriptor the catalogue says comes with this message. */
+/*
+ * The descriptor the catalogue says comes with this message.
+ * imsg_check() has already refused the message without it; the check
+ * here stays as a second line.
+ */
 int
 proc_imsg_fd(struct imsg *imsg)
 {

@@ -1,9 +1,9 @@
 /*
  * HPKE, written from RFC 9180; the names in the comments (skE, pkRm,
  * kem_context, key_schedule_context, ...) are the RFC's.  OpenSSL 3.0
- * supplies the primitives only: X25519 through EVP_PKEY_derive,
- * HKDF-Extract and HKDF-Expand through EVP_KDF "HKDF", the AEADs
- * through EVP_CIPHER.
+ * supplies the primitives only: X25519 through EVP_PKEY_derive (the
+ * public key of a private one is key_public(), common/key.c), the
+ * AEADs through EVP_CIPHER; HKDF-Extract and HKDF-Expand are hkdf.c's.
  *
  * Secrets live in locals and are wiped on every path; results reach
  * the caller's buffers only once everything before them succeeded.
@@ -15,14 +15,18 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "hkdf.h"
 #include "hpke.h"
+#include "key.h"
+
+#if HPKE_NH != HKDF_SHA256_LEN || HPKE_NPK != CLAWD_KEY_LEN || \
+    HPKE_NSK != CLAWD_KEY_LEN
+#error "HPKE's sizes are not HKDF-SHA256's and X25519's"
+#endif
 
 #define HPKE_VERSION_LABEL	"HPKE-v1"
 #define HPKE_LABEL_MAX		16	/* longest label: "shared_secret" */
@@ -41,8 +45,6 @@ struct suite {
 	size_t		 len;
 };
 
-static int	hkdf(int, uint8_t *, size_t, const uint8_t *, size_t,
-		    const uint8_t *, size_t);
 static int	labeled_extract(uint8_t [HPKE_NH], const struct suite *,
 		    const uint8_t *, size_t, const char *, const uint8_t *,
 		    size_t);
@@ -62,49 +64,6 @@ static int	aead_seal(const EVP_CIPHER *, const uint8_t *,
 static int	aead_open(const EVP_CIPHER *, const uint8_t *,
 		    const uint8_t [HPKE_NN], const uint8_t *, size_t,
 		    const uint8_t *, size_t, uint8_t *);
-
-/* mode: EVP_KDF_HKDF_MODE_EXTRACT_ONLY or _EXPAND_ONLY. */
-static int
-hkdf(int mode, uint8_t *out, size_t outlen, const uint8_t *key,
-    size_t keylen, const uint8_t *data, size_t datalen)
-{
-	EVP_KDF		*kdf;
-	EVP_KDF_CTX	*kctx = NULL;
-	OSSL_PARAM	 params[5], *p = params;
-	char		 digest[] = "SHA256";
-	int		 ret = -1;
-
-	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
-		return -1;
-	if ((kctx = EVP_KDF_CTX_new(kdf)) == NULL)
-		goto done;
-	*p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    digest, 0);
-	if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY) {
-		/* key is the salt, data the ikm; an empty salt is left
-		 * out, which HKDF takes as Nh zeros as the RFC wants. */
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-		    (void *)(uintptr_t)data, datalen);
-		if (keylen > 0)
-			*p++ = OSSL_PARAM_construct_octet_string(
-			    OSSL_KDF_PARAM_SALT, (void *)(uintptr_t)key,
-			    keylen);
-	} else {
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-		    (void *)(uintptr_t)key, keylen);
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-		    (void *)(uintptr_t)data, datalen);
-	}
-	*p = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, out, outlen, params) != 1)
-		goto done;
-	ret = 0;
- done:
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	return ret;
-}
 
 /*
  * LabeledExtract(salt, label, ikm):
@@ -132,8 +91,7 @@ labeled_extract(uint8_t prk[HPKE_NH], const struct suite *s,
 	if (ikmlen > 0)
 		memcpy(buf + len, ikm, ikmlen);
 	len += ikmlen;
-	ret = hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, prk, HPKE_NH, salt,
-	    saltlen, buf, len);
+	ret = hkdf_sha256_extract(prk, salt, saltlen, buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }
@@ -167,8 +125,7 @@ labeled_expand(uint8_t *out, size_t outlen, const struct suite *s,
 	if (infolen > 0)
 		memcpy(buf + len, info, infolen);
 	len += infolen;
-	ret = hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, out, outlen, prk, HPKE_NH,
-	    buf, len);
+	ret = hkdf_sha256_expand(out, outlen, prk, HPKE_NH, buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }
@@ -217,29 +174,11 @@ aead_cipher(uint16_t aead_id, size_t *nk)
 	}
 }
 
-int
-hpke_pubkey(uint8_t pk[HPKE_NPK], const uint8_t sk[HPKE_NSK])
-{
-	EVP_PKEY	*key;
-	size_t		 len = HPKE_NPK;
-	int		 ret = -1;
-
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk,
-	    HPKE_NSK);
-	if (key == NULL)
-		return -1;
-	if (EVP_PKEY_get_raw_public_key(key, pk, &len) == 1 &&
-	    len == HPKE_NPK)
-		ret = 0;
-	EVP_PKEY_free(key);
-	return ret;
-}
-
 /* Any 32 bytes are an X25519 private key: X25519 clamps them. */
 int
 hpke_keypair(uint8_t sk[HPKE_NSK], uint8_t pk[HPKE_NPK])
 {
-	if (RAND_priv_bytes(sk, HPKE_NSK) != 1 || hpke_pubkey(pk, sk) == -1) {
+	if (RAND_priv_bytes(sk, HPKE_NSK) != 1 || key_public(pk, sk) == -1) {
 		explicit_bzero(sk, HPKE_NSK);
 		return -1;
 	}
@@ -324,7 +263,7 @@ hpke_encap(uint8_t shared_secret[HPKE_NSECRET], uint8_t enc[HPKE_NENC],
 
 	if (skE != NULL) {
 		memcpy(ske, skE, sizeof(ske));
-		if (hpke_pubkey(pke, ske) == -1)
+		if (key_public(pke, ske) == -1)
 			goto done;
 	} else if (hpke_keypair(ske, pke) == -1)
 		goto done;
@@ -334,7 +273,7 @@ hpke_encap(uint8_t shared_secret[HPKE_NSECRET], uint8_t enc[HPKE_NENC],
 	memcpy(kem_context + HPKE_NPK, pkR, HPKE_NPK);
 	if (skS != NULL) {
 		if (dh(dhv + 32, skS, pkR) == -1 ||
-		    hpke_pubkey(kem_context + 2 * HPKE_NPK, skS) == -1)
+		    key_public(kem_context + 2 * HPKE_NPK, skS) == -1)
 			goto done;
 		dhlen += 32;
 		kclen += HPKE_NPK;
@@ -366,7 +305,7 @@ hpke_decap(uint8_t shared_secret[HPKE_NSECRET], const uint8_t enc[HPKE_NENC],
 	if (dh(dhv, skR, enc) == -1)
 		goto done;
 	memcpy(kem_context, enc, HPKE_NENC);
-	if (hpke_pubkey(kem_context + HPKE_NENC, skR) == -1)
+	if (key_public(kem_context + HPKE_NENC, skR) == -1)
 		goto done;
 	if (pkS != NULL) {
 		if (dh(dhv + 32, skR, pkS) == -1)

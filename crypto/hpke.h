@@ -51,8 +51,7 @@ struct hpke_ctx {
 	uint64_t	 seq;
 };
 
-/* pk = the X25519 public key of sk. */
-int	hpke_pubkey(uint8_t [HPKE_NPK], const uint8_t [HPKE_NSK]);
+/* pk = the X25519 public key of sk: key_public() in common/key.h. */
 /* GenerateKeyPair(): a fresh random key pair. */
 int	hpke_keypair(uint8_t [HPKE_NSK], uint8_t [HPKE_NPK]);
 

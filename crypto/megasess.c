@@ -18,12 +18,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "hkdf.h"
 #include "megacrypto.h"
 #include "megasess.h"
 
@@ -37,21 +35,17 @@
 			    (MEGA_USER_MAX - 1))
 #define SESS_PT_MIN	(1 + MC_KEY_LEN + 1 + 1 + 1)
 
-static EVP_KDF		*kdf_hkdf;
 static EVP_CIPHER	*c_gcm;
 
+/* mc_init() first: it loads OpenSSL's configuration. */
 int
 megasess_init(void)
 {
-	if (kdf_hkdf != NULL && c_gcm != NULL)
-		return 0;
-	if (mc_init() == -1)
+	if (mc_init() == -1 || hkdf_init() == -1)
 		return -1;
-	if (kdf_hkdf == NULL)
-		kdf_hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	if (c_gcm == NULL)
 		c_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	return kdf_hkdf != NULL && c_gcm != NULL ? 0 : -1;
+	return c_gcm != NULL ? 0 : -1;
 }
 
 void
@@ -200,31 +194,13 @@ megasess_cred_parse(struct mega_cred *mc, const char *buf, size_t len,
 static int
 sess_key(uint8_t key[SESS_KEY_LEN], const struct mega_cred *mc)
 {
-	EVP_KDF_CTX	*kctx;
-	OSSL_PARAM	 params[5];
-	int		 rv = -1;
-
 	if (megasess_init() == -1 || mc->passlen == 0 ||
 	    mc->email[0] == '\0')
 		return -1;
-	if ((kctx = EVP_KDF_CTX_new(kdf_hkdf)) == NULL)
-		return -1;
-	/* OSSL_PARAM is not const-qualified; OpenSSL only reads these. */
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)mc->password, mc->passlen);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)(uintptr_t)SESS_LABEL, sizeof(SESS_LABEL) - 1);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    (void *)(uintptr_t)mc->email, strlen(mc->email));
-	params[4] = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, key, SESS_KEY_LEN, params) == 1)
-		rv = 0;
-	else
-		mc_wipe(key, SESS_KEY_LEN);
-	EVP_KDF_CTX_free(kctx);
-	return rv;
+	/* hkdf_sha256() wipes key if it fails. */
+	return hkdf_sha256(key, SESS_KEY_LEN, (const uint8_t *)SESS_LABEL,
+	    sizeof(SESS_LABEL) - 1, (const uint8_t *)mc->password,
+	    mc->passlen, (const uint8_t *)mc->email, strlen(mc->email));
 }
 
 /* AAD = label || e-mail: binds the blob to this account. */

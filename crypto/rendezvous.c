@@ -14,15 +14,14 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 
 #include "clawd.h"
 #include "clawd_imsg.h"
 #include "log.h"
 #include "proc.h"
 #include "rdv_msg.h"
+#include "hkdf.h"
 #include "hpke.h"
 #include "noise.h"
 #include "crypto.h"
@@ -35,33 +34,13 @@ static int
 rendezvous_probe_key(uint8_t key[RDV_KEY_LEN],
     const struct noise_remote *nr, const uint8_t conn[RDV_ID_LEN])
 {
-	EVP_KDF		*kdf;
-	EVP_KDF_CTX	*ctx;
-	OSSL_PARAM	 params[5], *p = params;
 	uint8_t		 ikm[2 * WGC_KEY_LEN];
-	int		 rv = -1;
+	int		 rv;
 
 	memcpy(ikm, nr->ss, WGC_KEY_LEN);
 	memcpy(ikm + WGC_KEY_LEN, nr->psk, WGC_KEY_LEN);
-	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
-		goto done;
-	ctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
-	if (ctx == NULL)
-		goto done;
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm,
-	    sizeof(ikm));
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)(uintptr_t)conn, RDV_ID_LEN);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    (void *)(uintptr_t)probe_info, sizeof(probe_info) - 1);
-	*p = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(ctx, key, RDV_KEY_LEN, params) == 1)
-		rv = 0;
-	EVP_KDF_CTX_free(ctx);
- done:
+	rv = hkdf_sha256(key, RDV_KEY_LEN, conn, RDV_ID_LEN, ikm,
+	    sizeof(ikm), (const uint8_t *)probe_info, sizeof(probe_info) - 1);
 	explicit_bzero(ikm, sizeof(ikm));
 	return rv;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hpke.h"
+#include "key.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -31,7 +32,7 @@ setup(void)
 
 	memset(skR, 0x51, sizeof(skR));
 	memset(skS, 0x52, sizeof(skS));
-	if (hpke_pubkey(pkR, skR) == -1 || hpke_pubkey(pkS, skS) == -1)
+	if (key_public(pkR, skR) == -1 || key_public(pkS, skS) == -1)
 		__builtin_trap();
 	if (hpke_seal_auth(real_enc, ct, &len, pkR, skS,
 	    (const uint8_t *)"clawd", 5, NULL, 0, (const uint8_t *)"blob", 4,

@@ -63,8 +63,24 @@ main(void)
 	char			 big[sizeof(struct ctl_status) + 1];
 	static uint8_t		 putbuf[sizeof(struct ctl_drop_name) +
 				    DROP_FILE_MAX];
-	int			 sp[2], p[2], err, before;
+	/* Every message the catalogue says must carry a descriptor. */
+	static const struct {
+		uint32_t	 type;
+		size_t		 len;
+		int		 to;
+	} fdmsgs[] = {
+		{ IMSG_SOCKET_IPC, sizeof(struct imsg_ipc), PROC_SIGNALER },
+		{ IMSG_KEY_FD, 0, PROC_CRYPTO },
+		{ IMSG_UDP_SOCKET, sizeof(struct imsg_udp), PROC_NETENGINE },
+		{ IMSG_UDP_SPRAY_FD, sizeof(struct imsg_udp), PROC_NETENGINE },
+		{ IMSG_CONTROL_FD, 0, PROC_NETENGINE },
+		{ IMSG_HTTPS_CA_FD, 0, PROC_SIGNALER },
+		{ IMSG_TUN_FD, sizeof(struct imsg_tun), PROC_NETENGINE },
+		{ IMSG_MEGA_CRED_FD, 0, PROC_CRYPTO },
+	};
+	int			 sp[2], p[2], err, before, n;
 	uint32_t		 t;
+	size_t			 i;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
 		return 1;
@@ -141,6 +157,79 @@ main(void)
 	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
 	    "descriptor where none belongs refused");
 	tap_ok(open_fds() == before, "refused descriptor closed, not leaked");
+
+	/*
+	 * A descriptor the table requires must come with the message:
+	 * its handler takes it for granted.
+	 */
+	tap_ok(roundtrip(IMSG_KEY_FD, NULL, 0, -1, PROC_PARENT, PROC_CRYPTO,
+	    &err) == -1 && err == EBADMSG, "key file without its descriptor "
+	    "refused");
+	tap_ok(roundtrip(IMSG_SOCKET_IPC, &ipc, sizeof(ipc), -1, PROC_PARENT,
+	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
+	    "channel without its descriptor refused");
+	for (i = 0; i < sizeof(fdmsgs) / sizeof(fdmsgs[0]); i++) {
+		memset(putbuf, 0, sizeof(putbuf));
+		tap_okf(roundtrip(fdmsgs[i].type, putbuf, fdmsgs[i].len, -1,
+		    PROC_PARENT, fdmsgs[i].to, &err) == -1 && err == EBADMSG,
+		    "%s without a descriptor refused",
+		    imsg_type_name(fdmsgs[i].type));
+		if (pipe(p) == -1)
+			return 1;
+		close(p[1]);
+		tap_okf(roundtrip(fdmsgs[i].type, putbuf, fdmsgs[i].len, p[0],
+		    PROC_PARENT, fdmsgs[i].to, &err) == 0,
+		    "%s with its descriptor accepted",
+		    imsg_type_name(fdmsgs[i].type));
+	}
+
+	/* A descriptor that may come: with or without, both are fine. */
+	memset(putbuf, 0, sizeof(putbuf));
+	tap_ok(roundtrip(IMSG_CRYPTO_PEER, putbuf, sizeof(struct
+	    imsg_crypto_peer), -1, PROC_PARENT, PROC_CRYPTO, &err) == 0,
+	    "peer without a psk descriptor accepted");
+	if (pipe(p) == -1)
+		return 1;
+	close(p[1]);
+	tap_ok(roundtrip(IMSG_CRYPTO_PEER, putbuf, sizeof(struct
+	    imsg_crypto_peer), p[0], PROC_PARENT, PROC_CRYPTO, &err) == 0,
+	    "peer with a psk descriptor accepted");
+
+	/* A descriptor on a parent message of the right route and length. */
+	before = open_fds();
+	if (pipe(p) == -1)
+		return 1;
+	close(p[1]);
+	tap_ok(roundtrip(IMSG_CONF_START, NULL, 0, p[0], PROC_PARENT,
+	    PROC_NETENGINE, &err) == -1 && err == EBADMSG,
+	    "descriptor on a configuration message refused");
+	tap_ok(open_fds() == before, "and closed, not leaked");
+
+	/* Control results come from the signaler too (the drop). */
+	memset(putbuf, 0, sizeof(putbuf));
+	tap_ok(roundtrip(IMSG_CTL_RESULT, putbuf, sizeof(struct ctl_result),
+	    -1, PROC_SIGNALER, PROC_NETENGINE, &err) == 0 &&
+	    roundtrip(IMSG_CTL_END, NULL, 0, -1, PROC_SIGNALER,
+	    PROC_NETENGINE, &err) == 0, "signaler results reach netengine");
+	tap_ok(roundtrip(IMSG_CTL_RESULT, putbuf, sizeof(struct ctl_result),
+	    -1, PROC_SIGNALER, PROC_CONTROL, &err) == -1 && err == EPERM,
+	    "but not clawctl directly");
+
+	/* One table of process names. */
+	tap_ok(strcmp(proc_name(PROC_PARENT), "parent") == 0 &&
+	    strcmp(proc_name(PROC_CRYPTO), "crypto") == 0 &&
+	    strcmp(proc_name(PROC_SIGNALER), "signaler") == 0 &&
+	    strcmp(proc_name(PROC_NETENGINE), "netengine") == 0 &&
+	    strcmp(proc_name(PROC_CONTROL), "control") == 0,
+	    "process names");
+	tap_ok(strcmp(proc_name(-1), "unknown") == 0 &&
+	    strcmp(proc_name(PROC_CONTROL + 1), "unknown") == 0,
+	    "no name for an unknown process");
+	for (n = 0; n <= PROC_CONTROL; n++)
+		if (proc_name(n) != proc_names[n] ||
+		    strlen(proc_names[n]) == 0)
+			break;
+	tap_ok(n == PROC_CONTROL + 1, "proc_name() reads proc_names[]");
 
 	/* Every catalogued type has a name: no hole in the table. */
 	for (t = IMSG_NONE + 1; t < IMSG_TYPE_MAX; t++)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hpke.h"
+#include "key.h"
 
 #define FIELD_MAX	65536
 
@@ -118,7 +119,7 @@ main(int argc, char *argv[])
 		puthex(pk, 32);
 	} else if (strcmp(argv[1], "pubkey") == 0) {
 		readkey(k1, "sk");
-		if (hpke_pubkey(pk, k1) == -1)
+		if (key_public(pk, k1) == -1)
 			errx(1, "pubkey");
 		puthex(pk, 32);
 	} else if (strcmp(argv[1], "seal") == 0) {
