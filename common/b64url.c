@@ -1,8 +1,10 @@
 /*
- * base64url without padding, docs/megaproto.md section 1: an encoder
- * and a strict decoder (b64url.h has the rules).  Moved here from
- * crypto/megacrypto.c so that the signaler need not reach into the
- * crypto process for it.  Pure: no I/O, no allocation.
+ * base64url without padding, docs/megaproto.md section 1: an encoder,
+ * a strict decoder and the checks that decode nothing (b64url.h has the
+ * rules).  Moved here from crypto/megacrypto.c so that the signaler
+ * need not reach into the crypto process for it; the checks replace
+ * the signaler's and crypto's own copies of the alphabet.  Pure: no
+ * I/O, no allocation.
  */
 
 #include <sys/types.h>
@@ -62,6 +64,13 @@ b64val(unsigned char c)
 	return v;
 }
 
+/* Decoded length of len characters; len must not be 1 mod 4. */
+static size_t
+declen(size_t len)
+{
+	return len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
+}
+
 int
 b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in,
     size_t len)
@@ -73,7 +82,7 @@ b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in,
 	rem = len % 4;
 	if (rem == 1)
 		return -1;
-	need = len / 4 * 3 + (rem == 0 ? 0 : rem - 1);
+	need = declen(len);
 	if (need > cap)
 		return -1;
 	for (i = 0; i < len; i++) {
@@ -103,4 +112,38 @@ b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in,
 	if (outlen != NULL)
 		*outlen = o;
 	return 0;
+}
+
+int
+b64url_valid(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (b64val((unsigned char)s[i]) < 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The decoder's rules without its output: no length of 1 mod 4, the
+ * alphabet, and zero unused bits in the last character, so that one
+ * byte string has one encoding.
+ */
+int
+b64url_canonical(const char *s, size_t len, size_t *nbytes)
+{
+	int	 last;
+
+	if (len % 4 == 1 || !b64url_valid(s, len))
+		return 0;
+	if (len % 4 != 0) {
+		last = b64val((unsigned char)s[len - 1]);
+		if ((len % 4 == 2 && (last & 0x0f) != 0) ||
+		    (len % 4 == 3 && (last & 0x03) != 0))
+			return 0;
+	}
+	if (nbytes != NULL)
+		*nbytes = declen(len);
+	return 1;
 }

@@ -13,7 +13,6 @@
 
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "b64url.h"
 #include "hkdf.h"
 #include "megacrypto.h"
 #include "megasess.h"
@@ -221,18 +221,6 @@ sess_aad(EVP_CIPHER_CTX *ctx, const struct mega_cred *mc, int enc)
 	    (const uint8_t *)mc->email, strlen(mc->email)) == 1 ? 0 : -1;
 }
 
-static int
-b64url_chars(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '_')
-			return 0;
-	return 1;
-}
-
 int
 megasess_seal(uint8_t *out, size_t cap, size_t *outlen,
     const struct mega_cred *mc, const struct mega_session *ms)
@@ -246,9 +234,9 @@ megasess_seal(uint8_t *out, size_t cap, size_t *outlen,
 	sidlen = strnlen(ms->sid, sizeof(ms->sid));
 	ulen = strnlen(ms->u, sizeof(ms->u));
 	if (sidlen == 0 || sidlen >= sizeof(ms->sid) ||
-	    !b64url_chars(ms->sid, sidlen) ||
+	    !b64url_valid(ms->sid, sidlen) ||
 	    (ulen != 0 && ulen != MC_HANDLE_B64_LEN) ||
-	    !b64url_chars(ms->u, ulen))
+	    !b64url_valid(ms->u, ulen))
 		return -1;
 
 	pt[ptlen++] = SESS_VERSION;
@@ -334,7 +322,7 @@ megasess_open(struct mega_session *ms, const struct mega_cred *mc,
 	if ((ulen != 0 && ulen != MC_HANDLE_B64_LEN) || off + ulen != ptlen)
 		goto done;
 	memcpy(ms->u, pt + off, ulen);
-	if (!b64url_chars(ms->sid, sidlen) || !b64url_chars(ms->u, ulen))
+	if (!b64url_valid(ms->sid, sidlen) || !b64url_valid(ms->u, ulen))
 		goto done;
 	rv = 0;
  done:

@@ -11,6 +11,7 @@
 
 #include "clawd.h"
 #include "clawd_imsg.h"
+#include "conf.h"
 
 struct imsgev;
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "clawd.h"
+#include "conf.h"
 #include "key.h"
 #include "log.h"
 

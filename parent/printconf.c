@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "clawd.h"
+#include "conf.h"
 #include "key.h"
 
 static void	print_string(const char *);

@@ -17,39 +17,16 @@
 
 #include <jansson.h>
 
+#include "b64url.h"
 #include "megaapi.h"
 
 #define MA_ERRCODE_MIN	(-999)	/* anything below is not an error code */
-
-/* Value of one base64url character, or -1. */
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
 
 /* Only the alphabet: handles and sn are opaque (section 1). */
 static int
 is_handle(const char *s, size_t len, size_t want)
 {
-	size_t	 i;
-
-	if (len != want)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (b64val((unsigned char)s[i]) == -1)
-			return 0;
-	return 1;
+	return len == want && b64url_valid(s, len);
 }
 
 /*
@@ -59,25 +36,10 @@ is_handle(const char *s, size_t len, size_t want)
 static int
 is_b64(const char *s, size_t len, size_t minb, size_t maxb)
 {
-	size_t	 i, nbytes;
-	int	 last;
+	size_t	 nbytes;
 
-	if (len % 4 == 1)
-		return 0;
-	nbytes = len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
-	if (nbytes < minb || nbytes > maxb)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (b64val((unsigned char)s[i]) == -1)
-			return 0;
-	if (len == 0)
-		return 1;
-	last = b64val((unsigned char)s[len - 1]);
-	if (len % 4 == 2 && (last & 0x0f) != 0)
-		return 0;
-	if (len % 4 == 3 && (last & 0x03) != 0)
-		return 0;
-	return 1;
+	return b64url_canonical(s, len, &nbytes) && nbytes >= minb &&
+	    nbytes <= maxb;
 }
 
 /* Printable ASCII, no spaces or quotes. */

@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "clawd.h"
+#include "conf.h"
 #include "log.h"
 
 int

@@ -24,7 +24,7 @@ sources() {
 	fuzz_noise)	echo "crypto/noise.c common/wgcrypto.c" ;;
 	fuzz_offload)	echo "netengine/offload.c" ;;
 	fuzz_megaattr)	echo "crypto/megacrypto.c common/b64url.c" ;;
-	fuzz_megaapi)	echo "signaler/megaapi.c" ;;
+	fuzz_megaapi)	echo "signaler/megaapi.c common/b64url.c" ;;
 	fuzz_hpke)	echo "crypto/hpke.c crypto/hkdf.c common/key.c" ;;
 	fuzz_rdv)	echo "common/rdv_msg.c netengine/probe.c" \
 			    "common/wgcrypto.c" ;;

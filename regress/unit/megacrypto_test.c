@@ -374,6 +374,36 @@ test_b64(void)
 		tap_ok(b64url_decode(d, sizeof(d), &dn, bad[i], strlen(bad[i]))
 		    == -1, what);
 	}
+	/*
+	 * The checks without decoding: canonical is what decode takes,
+	 * valid the alphabet alone (of the refused strings, those with a
+	 * character outside it).
+	 */
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		n = tap_unhex(b, sizeof(b), in[i]);
+		snprintf(what, sizeof(what), "base64url vector %zu: "
+		    "canonical and valid", i);
+		dn = SIZE_MAX;
+		tap_ok(b64url_canonical(want[i], strlen(want[i]), &dn) == 1 &&
+		    dn == n && b64url_valid(want[i], strlen(want[i])) == 1,
+		    what);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(what, sizeof(what), "base64url: \"%s\" is not "
+		    "canonical", strchr(bad[i], '\n') != NULL ? "AA\\n" :
+		    bad[i]);
+		tap_ok(b64url_canonical(bad[i], strlen(bad[i]), &dn) == 0,
+		    what);
+		snprintf(what, sizeof(what), "base64url: \"%s\" is %s the "
+		    "alphabet", strchr(bad[i], '\n') != NULL ? "AA\\n" :
+		    bad[i], strspn(bad[i], "ABF") == strlen(bad[i]) ? "in" :
+		    "not in");
+		tap_ok(b64url_valid(bad[i], strlen(bad[i])) ==
+		    (strspn(bad[i], "ABF") == strlen(bad[i])), what);
+	}
+	tap_ok(b64url_valid("-_09azAZ", 8) == 1 &&
+	    b64url_valid("a.b", 3) == 0 && b64url_valid("", 0) == 1,
+	    "base64url: the alphabet is A-Z a-z 0-9 - _");
 	tap_ok(b64url_decode(d, 2, &dn, "AAAA", 4) == -1,
 	    "base64url decode refuses a short buffer");
 	tap_ok(b64url_encode(s, 4, b, 3) == -1,
