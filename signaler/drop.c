@@ -8,7 +8,7 @@
  * account either.
  *
  * The drop is the top of the MEGA client: it calls the session
- * (mega.c) and the queue (megaq.c), and hears of the folder's files
+ * (mega*.c) and the queue (megaq.c), and hears of the folder's files
  * through the events it subscribes to in drop_init(); the session
  * never calls it.  Its roles come from signaler.c with the MEGA
  * configuration.

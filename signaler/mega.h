@@ -1,14 +1,17 @@
 /*
- * The signaler's MEGA client: the session (mega.c), the request queue
- * with its retries (megaq.c), the drop folder and its files (drop.c).
- * Keys never come here: every operation that needs one is a request
- * to crypto, answered by sequence number.
+ * The signaler's MEGA client: the session (mega.c, megatree.c,
+ * megasc.c, megalogin.c), the request queue with its retries
+ * (megaq.c), the drop folder and its files (drop.c).  Keys never come
+ * here: every operation that needs one is a request to crypto,
+ * answered by sequence number.
  *
  * Layers, each calling only those below it: https.c and megaapi.c;
- * the queue (megaq.c); the session, the tree and sc (mega.c); the drop
- * (drop.c); signaler.c, the dispatcher, on top.  A lower layer speaks
- * to a higher one only through what the higher one registered: the
- * session's struct mq_hooks, the drop's struct mega_events.
+ * the queue (megaq.c); the session: its state (mega.c), the tree
+ * (megatree.c), sc (megasc.c), the login (megalogin.c), in that order
+ * (mega_local.h); the drop (drop.c); signaler.c, the dispatcher, on
+ * top.  A lower layer speaks to a higher one only through what the
+ * higher one registered: the session's struct mq_hooks, the drop's
+ * struct mega_events.
  */
 
 #ifndef CLAWD_MEGA_H
@@ -98,13 +101,15 @@ struct mega_events {
 	void	(*on_clear)(void);
 };
 
-/* mega.c */
+/* megalogin.c */
 void		 mega_init(void);
-void		 mega_subscribe(const struct mega_events *);
 int		 mega_conf(const struct imsg_mega_conf *);
 void		 mega_account(const struct imsg_mega_account *);
 void		 mega_uh(const struct imsg_mega_uh *);
 void		 mega_session(const struct imsg_mega_session *);
+
+/* mega.c */
+void		 mega_subscribe(const struct mega_events *);
 void		 mega_crypto_reply(uint32_t, struct imsg *);
 uint32_t	 mega_crypto(uint32_t, void *, size_t, const void *,
 		    size_t, void (*)(struct imsg *, void *), void *);
@@ -116,18 +121,22 @@ int		 mega_usable(void);
 const char	*mega_state_name(void);
 void		 mega_set_state(int, const char *);
 void		 mega_relogin(void);
-void		 mega_reload(void);
 void		 mega_error(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 const char	*mega_last_error(void);
-int		 mega_sc_live(void);
-int		 mega_following(void);
-int64_t		 mega_pace_ms(void);
-void		 mega_listen(uint32_t);
 const char	*mega_folder(void);
 const char	*mega_account_name(void);
 int		 mega_attr_name(const char *, char *, size_t);
 char		*mega_attr_json(const char *);
+
+/* megatree.c */
+void		 mega_reload(void);
+
+/* megasc.c */
+int		 mega_sc_live(void);
+int		 mega_following(void);
+int64_t		 mega_pace_ms(void);
+void		 mega_listen(uint32_t);
 
 /* drop.c */
 void	 drop_init(void);

@@ -6,7 +6,7 @@
  * in megaapi.c.  Transfers and the sc channel use mq_fetch(), which
  * asks the parent for host names the sandbox cannot resolve.
  *
- * The queue sits below the session (mega.c) and never calls it: the
+ * The queue sits below the session (mega*.c) and never calls it: the
  * session id, the state, errors and the call for a new login go
  * through the hooks the session hands to mq_init().  The request
  * counters live here, at the bottom, where all layers can count.

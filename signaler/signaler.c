@@ -4,7 +4,7 @@
  * key: crypto opens and seals, the signaler carries ciphertext.
  *
  * This file is the top layer: it dispatches to the drop (drop.c), the
- * session (mega.c), the queue (megaq.c) and https.c, and hands the
+ * session (mega*.c), the queue (megaq.c) and https.c, and hands the
  * drop its roles; below it no file calls one above (see mega.h).
  */
 
