@@ -30,13 +30,13 @@ static void	imsgev_dispatch(int, short, void *);
 
 /*
  * The procs[] table: who exists and how each child starts.  The names
- * are the catalogue's (catalogue.c), so that there is one list of them.
+ * are the catalogue's (proc_name()), so that there is one list of them.
  */
 static const struct proc_desc procs[PROC_MAX] = {
-	{ proc_names[PROC_PARENT],	PROC_PARENT,	NULL,		0 },
-	{ proc_names[PROC_CRYPTO],	PROC_CRYPTO,	crypto_main,	1 },
-	{ proc_names[PROC_SIGNALER],	PROC_SIGNALER,	signaler_main,	1 },
-	{ proc_names[PROC_NETENGINE],	PROC_NETENGINE,	netengine_main,	1 },
+	{ PROC_PARENT,		NULL,		0 },
+	{ PROC_CRYPTO,		crypto_main,	1 },
+	{ PROC_SIGNALER,	signaler_main,	1 },
+	{ PROC_NETENGINE,	netengine_main,	1 },
 };
 
 /*
@@ -59,7 +59,7 @@ proc_by_name(const char *name)
 	int	 i;
 
 	for (i = 0; i < PROC_MAX; i++)
-		if (strcmp(procs[i].name, name) == 0)
+		if (strcmp(proc_name(procs[i].id), name) == 0)
 			return &procs[i];
 	return NULL;
 }
@@ -256,7 +256,7 @@ proc_spawn(const char *exe, int id, int debug, int verbose,
 
 	argv[argc++] = (char *)"clawd";
 	argv[argc++] = (char *)"-P";
-	strlcpy(name, pd->name, sizeof(name));
+	strlcpy(name, proc_name(pd->id), sizeof(name));
 	argv[argc++] = name;
 	if (debug)
 		argv[argc++] = (char *)"-d";

@@ -33,8 +33,7 @@ struct imsgev {
 };
 
 struct proc_desc {
-	const char	*name;
-	int		 id;
+	int		 id;		/* its name: proc_name(id) */
 	void		(*main)(const struct passwd *);
 	int		 ischild;
 };

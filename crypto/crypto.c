@@ -23,6 +23,7 @@
 #include "noise.h"
 #include "wgcrypto.h"
 #include "megacrypto.h"
+#include "hkdf.h"
 #include "crypto.h"
 
 /* The static key pair, in locked memory; wiped at exit. */
@@ -141,7 +142,7 @@ crypto_main(const struct passwd *pw)
 	(void)madvise(ck, sizeof(*ck), MADV_DONTDUMP);
 	atexit(crypto_wipe);
 	/* Load OpenSSL's algorithms before the file system goes away. */
-	if (wgc_init() == -1 || mc_init() == -1)
+	if (wgc_init() == -1 || mc_init() == -1 || hkdf_init() == -1)
 		fatalx("cannot initialise OpenSSL");
 	megakeys_init();
 

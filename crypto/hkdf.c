@@ -3,8 +3,9 @@
  * function does the three modes: Extract-then-Expand, Extract only
  * (HPKE's LabeledExtract) and Expand only (its LabeledExpand).
  *
- * The KDF is fetched once and kept: megasess_init() fetches it before
- * the sandbox closes, and the other callers find it there.  OpenSSL
+ * The KDF is fetched once and kept: crypto_main() calls hkdf_init()
+ * before the sandbox closes (as megasess_init() does for the unit
+ * tests), and every later call finds it there.  OpenSSL
  * wipes the context, and with it the keys, when it is freed.
  */
 

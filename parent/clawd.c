@@ -226,7 +226,7 @@ child_main(const char *name)
 	if ((pd = proc_by_name(name)) == NULL || !pd->ischild)
 		errx(1, "unknown process %s", name);
 	log_init(debug, LOG_DAEMON);
-	log_procinit(pd->name);
+	log_procinit(proc_name(pd->id));
 	/*
 	 * The parent decides when we stop: a signal to the whole process
 	 * group (a terminal's ^C, a service manager) is for it, and we
@@ -236,7 +236,7 @@ child_main(const char *name)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	setproctitle("%s", pd->name);
+	setproctitle("%s", proc_name(pd->id));
 	if ((pw = getpwnam(CLAWD_USER)) == NULL)
 		fatalx("unknown user %s", CLAWD_USER);
 	pd->main(pw);
