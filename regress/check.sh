@@ -140,30 +140,13 @@ skips()
 	[ ${#step_skips[@]} -eq 0 ] || printf '%s\n' "${step_skips[@]}"
 }
 
-# allowed TEST REASON: does regress/skips.allow let TEST skip for
-# REASON?
-allowed()
-{
-	local test=$1 reason=$2 t re
-
-	while read -r t re; do
-		case $t in ''|'#'*) continue ;; esac
-		[ "$t" = "$test" ] || continue
-		printf '%s\n' "$reason" | grep -Eq -- "$re" && return 0
-	done <regress/skips.allow
-	return 1
-}
-
+. regress/skips.sh || exit 1
 reference=0
-if [ "$(id -u)" -eq 0 ] && [ -r /etc/os-release ] &&
-    (. /etc/os-release && [ "$ID" = debian ] &&
-    [ "${VERSION_ID%%.*}" = 12 ]); then
-	reference=1
-fi
+skip_reference && reference=1
 refused=()
 while IFS=$'\t' read -r t reason; do
 	[ -n "$t" ] || continue
-	if [ $reference -eq 1 ] && ! allowed "$t" "$reason"; then
+	if [ $reference -eq 1 ] && ! skip_allowed "$t" "$reason"; then
 		refused+=("$t: $reason")
 		fail=$((fail + 1))
 	else

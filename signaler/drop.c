@@ -1107,12 +1107,14 @@ static void
 drop_park_expired(int fd, short ev, void *arg)
 {
 	struct drop_parked	*pk = arg;
+	char			 what[64];
 
 	(void)fd;
 	(void)ev;
 	drop_unpark(pk);
-	drop_refuse(pk->type, pk->peerid, "the drop was not ready within "
-	    "60 s");
+	snprintf(what, sizeof(what), "the drop was not ready within %d s",
+	    DROP_PARK_SECS);
+	drop_refuse(pk->type, pk->peerid, what);
 	free(pk);
 }
 
