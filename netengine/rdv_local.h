@@ -1,7 +1,8 @@
 /*
  * The rendezvous' own state and helpers, shared by its files and no
- * one else: rdv.c (the state machine, publishing, punching, probes,
- * timers), rdv_cand.c (candidates) and rdv_ctl.c (what clawctl shows).
+ * one else: rdv.c (the state machine, the drop's messages, timers),
+ * rdv_punch.c (probes, punching, the path), rdv_cand.c (candidates)
+ * and rdv_ctl.c (what clawctl shows).
  * rdv.h is what the rest of netengine sees.
  */
 
@@ -120,6 +121,19 @@ extern struct rdv_global	 rdv;	/* in rdv_cand.c */
 
 /* rdv.c */
 struct rdv_peer	*rdv_peer(uint32_t);
+
+/* rdv_punch.c */
+struct rdv_peer	*rdv_peer_by_conn(const uint8_t [RDV_ID_LEN]);
+void	 rdv_probe_send(struct rdv_peer *, const struct sockaddr_storage *,
+	    uint8_t, const uint8_t *, const struct sockaddr *, int, int);
+void	 rdv_punch(struct rdv_peer *, uint64_t, uint64_t);
+void	 rdv_punch_tick(struct rdv_peer *, uint64_t);
+void	 rdv_punch_probe(struct rdv_peer *, const struct probe *,
+	    const struct sockaddr *, int);
+void	 rdv_spray_start(struct rdv_peer *, uint64_t);
+void	 rdv_spray_tick(struct rdv_peer *, uint64_t);
+void	 rdv_upgrade(struct rdv_peer *, uint64_t);
+void	 rdv_up_tick(struct rdv_peer *, uint64_t);
 
 /* rdv_cand.c */
 int	 rdv_cand_add_via(struct rdv_cand *, size_t *, size_t, uint8_t,

@@ -1,11 +1,12 @@
 #!/bin/sh
 #
-# No call cycles between the files of a process: within each library
-# of the build (one per process directory, and common/'s), the files
-# must be layered so that a file never calls, directly or through
-# others, a file that calls it.  A lower layer that has to tell a
-# higher one something does it through a callback the higher one
-# registered, not by a call up.
+# No call cycles between the files of a process, and no call up its
+# layers: within each library of the build (one per process directory,
+# and common/'s), a file never calls, directly or through others, a
+# file that calls it, and never a file of a layer above its own
+# (LAYERS below).  A lower layer that has to tell a higher one
+# something does it through a callback the higher one registered, not
+# by a call up.
 #
 # Method: nm on the archive's members.  An object's defined globals
 # are its T, D, B and R symbols (code and data), its calls and uses
@@ -41,6 +42,25 @@ libs="libnetengine.a libsignaler.a libcryptoproc.a libparent.a libcommon.a"
 ALLOW='
 '
 
+# The layers of each library, bottom-up, separated by "|".  A file may
+# call files of its own layer (without a cycle) and of the layers
+# below.  Every file of a library must be placed: a new file is put
+# where it belongs, and a file that moved or went is taken out.
+LAYERS='
+libcommon.a: b64url.c imsg-buffer.c key.c log.c rdv_msg.c util.c
+    wgcrypto.c | imsg.c | catalogue.c
+libnetengine.a: allowedips.c cookie.c offload.c probe.c replay.c stun.c
+    turn_msg.c | udp.c | natdisc.c stun_client.c turn.c spray.c
+    wg_data.c wg.c | rdv_cand.c rdv_punch.c rdv.c rdv_ctl.c |
+    control.c netengine.c
+libsignaler.a: hashcash.c https.c megaapi.c | megaq.c | mega.c
+    megatree.c megasc.c megalogin.c | drop.c | signaler.c
+libcryptoproc.a: hkdf.c megacrypto.c noise.c | handshake.c hpke.c
+    megasess.c megakeys.c | rendezvous.c | crypto.c
+libparent.a: parse.c printconf.c resolve.c sockets.c status.c tun.c |
+    megastate.c turncred.c | clawd.c
+'
+
 . "$top_srcdir/regress/unit/tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -51,7 +71,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cat >"$tmp/scc.py" <<'EOF'
 import re, sys
 
-lib, nmout, allowtext = sys.argv[1], sys.argv[2], sys.argv[3]
+lib, nmout, allowtext, layertext = sys.argv[1:5]
 defs, undefs, order = {}, {}, []
 cur = None
 for line in open(nmout):
@@ -145,6 +165,38 @@ for i, a in enumerate(allowed):
 	if i not in used:
 		print("# %s: allowed set no longer a cycle, remove it: %s" %
 		    (lib, " ".join(sorted(a))))
+
+# The layers: a spec starts with "lib...a:" and runs on until the next.
+specs, name = {}, None
+for line in layertext.splitlines():
+	m = re.match(r"^\s*(lib[A-Za-z0-9_]+\.a):(.*)$", line)
+	if m:
+		name = m.group(1)
+		specs[name] = m.group(2)
+	elif name is not None:
+		specs[name] += " " + line
+if lib not in specs:
+	print("# %s: no layers given in LAYERS" % lib)
+	sys.exit(1)
+layer = {}
+for i, files in enumerate(specs[lib].split("|")):
+	for f in files.split():
+		layer[f] = i
+for o in order:
+	if o not in layer:
+		print("# %s: %s is in no layer" % (lib, o))
+		bad = 1
+for f in sorted(layer):
+	if f not in defs:
+		print("# %s: %s is in a layer but not in the library" % (lib, f))
+		bad = 1
+for a in order:
+	for b in sorted(edges[a]):
+		if a in layer and b in layer and layer[b] > layer[a]:
+			print("# %s: %s (layer %d) calls up into %s (layer %d): %s" %
+			    (lib, a, layer[a], b, layer[b],
+			    ", ".join(edges[a][b][:2])))
+			bad = 1
 sys.exit(bad)
 EOF
 
@@ -160,18 +212,51 @@ for lib in $libs; do
 		notok "$lib: nm failed"
 		continue
 	fi
-	if "$PYTHON" "$tmp/scc.py" "$lib" "$tmp/nm" "$ALLOW" >"$tmp/out"; then
+	if "$PYTHON" "$tmp/scc.py" "$lib" "$tmp/nm" "$ALLOW" "$LAYERS" \
+	    >"$tmp/out"; then
 		cat "$tmp/out"
 		if grep -q ' allowed: ' "$tmp/out"; then
 			ok "$lib: no call cycles outside the allow-list"
 		else
-			ok "$lib: no call cycles"
+			ok "$lib: no call cycles, no calls up its layers"
 		fi
 	else
 		cat "$tmp/out"
-		notok "$lib: call cycles between its files"
+		notok "$lib: call cycles or calls up between its files"
 	fi
 done
+
+# The check itself can fail: a made-up library with a cycle (a.c and
+# b.c call each other) and a call up (low.c calls high.c).
+cat >"$tmp/nm" <<'EOF2'
+
+libt_a-a.o:
+0000000000000000 T fa
+                 U fb
+
+libt_a-b.o:
+0000000000000000 T fb
+                 U fa
+
+libt_a-low.o:
+0000000000000000 T flow
+                 U fhigh
+
+libt_a-high.o:
+0000000000000000 T fhigh
+EOF2
+if "$PYTHON" "$tmp/scc.py" libt.a "$tmp/nm" "" \
+    "libt.a: low.c | high.c | a.c b.c" >"$tmp/out"; then
+	cat "$tmp/out"
+	notok "a made-up cycle and call up: not caught"
+elif ! grep -q ' CYCLE: a.c b.c$' "$tmp/out" ||
+    ! grep -q 'low.c (layer 0) calls up into high.c (layer 1): fhigh' \
+    "$tmp/out"; then
+	cat "$tmp/out"
+	notok "a made-up cycle and call up: not both reported"
+else
+	ok "a made-up cycle and call up are both caught"
+fi
 
 echo "1..$n"
 [ "$fail" -eq 0 ]
