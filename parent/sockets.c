@@ -28,6 +28,7 @@
 #include "clawd.h"
 #include "log.h"
 #include "proc.h"
+#include "url.h"
 #include "parent.h"
 
 /*
@@ -244,9 +245,11 @@ int
 https_conf_make(struct clawd_mega *mega, struct imsg_https_conf *hc)
 {
 	struct addrinfo	 hints, *res;
-	CURLU		*u;
-	char		*host = NULL, *port = NULL;
-	int		 error, ret = -1;
+	const char	*errstr;
+	char		 port[8], name[sizeof(hc->host)];
+	size_t		 len;
+	uint16_t	 portnum;
+	int		 error;
 
 	memset(hc, 0, sizeof(*hc));
 	if (strlcpy(hc->url, mega->api_url, sizeof(hc->url)) >=
@@ -255,39 +258,34 @@ https_conf_make(struct clawd_mega *mega, struct imsg_https_conf *hc)
 		return -1;
 	}
 	hc->allow_http = mega->allow_http;
-	if ((u = curl_url()) == NULL)
-		fatalx("curl_url");
-	if (curl_url_set(u, CURLUPART_URL, mega->api_url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK) {
-		log_warnx("api-url %s: cannot parse", mega->api_url);
-		goto done;
+	if (url_host_port(mega->api_url, hc->host, sizeof(hc->host),
+	    &portnum, &errstr) == -1) {
+		log_warnx("api-url %s %s", mega->api_url, errstr);
+		return -1;
 	}
-	if (strlcpy(hc->host, host, sizeof(hc->host)) >= sizeof(hc->host)) {
-		log_warnx("api-url host too long");
-		goto done;
+	snprintf(port, sizeof(port), "%u", portnum);
+	/* An IPv6 literal comes in brackets, as the URL writes it. */
+	strlcpy(name, hc->host, sizeof(name));
+	if ((len = strlen(name)) > 2 && name[0] == '[' &&
+	    name[len - 1] == ']') {
+		memmove(name, name + 1, len - 2);
+		name[len - 2] = '\0';
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if ((error = getaddrinfo(host, port, &hints, &res)) != 0) {
+	if ((error = getaddrinfo(name, port, &hints, &res)) != 0) {
 		/* Not fatal: MEGA may be unreachable at boot. */
-		log_warnx("api-url host %s: %s", host, gai_strerror(error));
-		ret = 0;
-		goto done;
+		log_warnx("api-url host %s: %s", hc->host,
+		    gai_strerror(error));
+		return 0;
 	}
 	if (res->ai_addrlen <= sizeof(hc->ss)) {
 		memcpy(&hc->ss, res->ai_addr, res->ai_addrlen);
 		hc->have_ss = 1;
 	}
 	freeaddrinfo(res);
-	ret = 0;
- done:
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return ret;
+	return 0;
 }
 
 /*

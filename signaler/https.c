@@ -26,6 +26,7 @@
 #include "clawd.h"
 #include "clawd_imsg.h"
 #include "log.h"
+#include "url.h"
 #include "signaler.h"
 
 #define HTTPS_CA_MAX	(8 * 1024 * 1024)
@@ -165,9 +166,8 @@ https_multi_start(void)
 void
 https_conf(const struct imsg_https_conf *hc)
 {
-	CURLU	*u;
-	char	*port = NULL;
-	const char *errstr;
+	char		 host[CLAWD_HOST_MAX];
+	const char	*errstr;
 
 	https_multi_start();
 	if (strncmp(hc->url, "https://", 8) != 0 &&
@@ -177,17 +177,9 @@ https_conf(const struct imsg_https_conf *hc)
 	hs.have_conf = 1;
 	curl_slist_free_all(hs.resolve);
 	hs.resolve = NULL;
-	if ((u = curl_url()) == NULL)
-		fatalx("curl_url");
-	if (curl_url_set(u, CURLUPART_URL, hc->url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK)
-		fatalx("api-url cannot be parsed");
-	hs.api_port = strtonum(port, 1, 65535, &errstr);
-	curl_free(port);
-	curl_url_cleanup(u);
-	if (errstr != NULL)
-		fatalx("api-url port is %s", errstr);
+	if (url_host_port(hc->url, host, sizeof(host), &hs.api_port,
+	    &errstr) == -1)
+		fatalx("api-url %s", errstr);
 	if (hc->have_ss && https_resolve_add(hc->host, hs.api_port,
 	    &hc->ss) == -1)
 		fatalx("api address");
@@ -227,35 +219,18 @@ https_need_name(const char *url, char *host, size_t hostlen,
     uint16_t *port)
 {
 	struct curl_slist	*e;
-	CURLU			*u;
-	char			*h = NULL, *p = NULL;
 	char			 prefix[CLAWD_HOST_MAX + 8];
 	const char		*errstr;
-	int			 rv = -1;
 
-	if ((u = curl_url()) == NULL)
+	if (url_host_port(url, host, hostlen, port, &errstr) == -1)
 		return -1;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK)
-		goto done;
-	*port = strtonum(p, 1, 65535, &errstr);
-	if (errstr != NULL || strlcpy(host, h, hostlen) >= hostlen)
-		goto done;
-	rv = 0;
-	if (https_is_address(h))
-		goto done;
-	snprintf(prefix, sizeof(prefix), "%s:%u:", h, *port);
+	if (https_is_address(host))
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s:%u:", host, *port);
 	for (e = hs.resolve; e != NULL; e = e->next)
 		if (strncasecmp(e->data, prefix, strlen(prefix)) == 0)
-			goto done;
-	rv = 1;
- done:
-	curl_free(h);
-	curl_free(p);
-	curl_url_cleanup(u);
-	return rv;
+			return 0;
+	return 1;
 }
 
 static int

@@ -47,8 +47,8 @@ ALLOW='
 # below.  Every file of a library must be placed: a new file is put
 # where it belongs, and a file that moved or went is taken out.
 LAYERS='
-libcommon.a: b64url.c imsg-buffer.c key.c log.c rdv_msg.c util.c
-    wgcrypto.c | imsg.c | catalogue.c
+libcommon.a: b64url.c imsg-buffer.c key.c log.c rdv_msg.c url.c
+    util.c wgcrypto.c | imsg.c | catalogue.c
 libnetengine.a: allowedips.c cookie.c offload.c probe.c replay.c stun.c
     turn_msg.c | udp.c | natdisc.c stun_client.c turn.c spray.c
     wg_data.c wg.c | rdv_cand.c rdv_punch.c rdv.c rdv_ctl.c |
