@@ -284,7 +284,7 @@ xmit(void)
 	if (n == -1)
 		fatalx("%s: cannot build request", __func__);
 	/* A failed send is a lost request: the next one may go. */
-	if (netengine_send((struct sockaddr *)&nd.dest, buf, n) == -1)
+	if (udp_send((struct sockaddr *)&nd.dest, buf, n) == -1)
 		log_debug("natdisc: sendto %s failed",
 		    log_sockaddr((struct sockaddr *)&nd.dest));
 	if (nd.change != 0) {

@@ -64,7 +64,7 @@ netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
 	 * Probes say themselves which way they go (rdv.c).
 	 */
 	if (wg_is_message(pkt, len)) {
-		netengine_relay_mark(peer, 1);
+		udp_relay_mark(peer, 1);
 		wg_input(pkt, len, peer);
 	} else if (probe_is_message(pkt, len))
 		rdv_probe_input(pkt, len, peer, 1);
@@ -77,7 +77,7 @@ static void
 netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
     const struct sockaddr *local)
 {
-	if (netengine_rx_sock >= NE_SOCK_SPRAY) {
+	if (udp_rx_sock >= NE_SOCK_SPRAY) {
 		/* A many-probe socket: probes, then the tunnel, no more. */
 		if (wg_is_message(pkt, len))
 			wg_input(pkt, len, from);
@@ -91,7 +91,7 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 	    turn_input(pkt, len, from, netengine_relayed))
 		return;
 	if (wg_is_message(pkt, len)) {
-		netengine_relay_mark(from, 0);
+		udp_relay_mark(from, 0);
 		wg_input(pkt, len, from);
 	}
 	else if (stun_is_message(pkt, len))
@@ -143,12 +143,12 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_UDP_SOCKET:
 		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
 			fatalx("bad UDP_SOCKET");
-		netengine_udp_set(proc_imsg_fd(imsg), &iu);
+		udp_set(proc_imsg_fd(imsg), &iu);
 		break;
 	case IMSG_UDP_SPRAY_FD:
 		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
 			fatalx("bad UDP_SPRAY_FD");
-		netengine_spray_add(proc_imsg_fd(imsg), &iu);
+		udp_spray_add(proc_imsg_fd(imsg), &iu);
 		break;
 	case IMSG_CONTROL_FD:
 		control_listen(proc_imsg_fd(imsg));

@@ -60,7 +60,7 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 		return;
 	/* A direct probe goes direct, even to an address we relay to. */
 	if ((via ? turn_send((const struct sockaddr *)to, pkt, sizeof(pkt)) :
-	    netengine_send_on(sock, (const struct sockaddr *)to,
+	    udp_send_on(sock, (const struct sockaddr *)to,
 	    pkt, sizeof(pkt))) == 0)
 		rdv.probes_out++;
 }
@@ -204,7 +204,7 @@ rdv_adopt(struct rdv_peer *rp, struct wg_peer *wp)
 	rp->path = wp->endpoint;
 	rp->path_sock = wp->sock;
 	/* Through our relay, or to the peer's, or direct. */
-	rp->path_via = netengine_is_relayed((struct sockaddr *)&rp->path);
+	rp->path_via = udp_is_relayed((struct sockaddr *)&rp->path);
 	rp->path_relayed = rp->path_via;
 	for (i = 0; i < rp->nremote; i++)
 		if (rp->remote[i].type == RDV_CAND_RELAY &&
@@ -222,7 +222,7 @@ rdv_commit(struct rdv_peer *rp, struct wg_peer *wp)
 	rp->committed = 1;
 	rp->t_commit = wg_now_ms();
 	/* WireGuard's packets to it go through our relay, or not. */
-	netengine_relay_mark((struct sockaddr *)&rp->path, rp->path_via);
+	udp_relay_mark((struct sockaddr *)&rp->path, rp->path_via);
 	/* The tunnel goes out where the probes that found it did. */
 	wg_set_endpoint(wp, (struct sockaddr *)&rp->path, rp->path_sock);
 	if (rp->role == PEER_ROLE_ANSWER)
@@ -320,8 +320,8 @@ rdv_punch_probe(struct rdv_peer *rp, const struct probe *p,
 	size_t			 i;
 	uint8_t			 type = RDV_CAND_PRFLX;
 	/* A many-probe socket answers for itself; else the current one. */
-	int			 sock = netengine_rx_sock >= NE_SOCK_SPRAY ?
-				    netengine_rx_sock : NE_SOCK_DIRECT;
+	int			 sock = udp_rx_sock >= NE_SOCK_SPRAY ?
+				    udp_rx_sock : NE_SOCK_DIRECT;
 
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, from, sa_len(from));

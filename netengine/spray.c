@@ -101,8 +101,8 @@ spray_begin(struct spray *s, enum spray_kind kind,
 		while (gcd(s->stride, SPRAY_PORTS) != 1);
 	} else {
 		/* The sockets stay while the hard side ticks (spray_tick). */
-		netengine_spray_hold(now);
-		netengine_spray_want();
+		udp_spray_hold(now);
+		udp_spray_want();
 	}
 	sp.attempts++;
 	log_debug("spray: %s side, toward %s", kind == SPRAY_HARD ? "hard" :
@@ -144,14 +144,14 @@ spray_tick(struct spray *s, uint64_t now, spray_send_fn send, void *arg)
 		return 1;
 	}
 	/* Hard: every socket once a round; they come from the parent. */
-	netengine_spray_hold(now);
+	udp_spray_hold(now);
 	if (now - s->round >= SPRAY_REFRESH_MS) {
 		s->round = now;
 		memset(s->done, 0, sizeof(s->done));
 	}
 	for (i = 0; i < SPRAY_SOCKS; i++) {
 		if (s->done[i / 64] & (1ULL << (i % 64)) ||
-		    (sock = netengine_spray_sock(i)) == -1)
+		    (sock = udp_spray_sock(i)) == -1)
 			continue;
 		s->done[i / 64] |= 1ULL << (i % 64);
 		send(arg, sock, &s->to);

@@ -328,7 +328,7 @@ stun_send(struct stun_server *s)
 	s->sent++;
 	s->contacted = 1;
 	now(&s->last_send);
-	if (netengine_send((struct sockaddr *)&s->ss, buf, n) == -1) {
+	if (udp_send((struct sockaddr *)&s->ss, buf, n) == -1) {
 		counters.send_errors++;
 		if (!s->send_warned)
 			log_warn("stun %s: sendto %s", s->name,

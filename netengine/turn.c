@@ -301,7 +301,7 @@ txn_send(struct turn_txn *tx)
 	struct timeval	 tv;
 	uint32_t	 ms;
 
-	if (netengine_send((struct sockaddr *)&turn.server, tx->msg,
+	if (udp_send((struct sockaddr *)&turn.server, tx->msg,
 	    tx->len) == -1)
 		turn.counters.send_errors++;
 	tx->sent++;
@@ -770,7 +770,7 @@ turn_send(const struct sockaddr *peer, const void *buf, size_t len)
 		errno = EHOSTUNREACH;
 		return -1;
 	}
-	if (netengine_send((struct sockaddr *)&turn.server, sendbuf,
+	if (udp_send((struct sockaddr *)&turn.server, sendbuf,
 	    n) == -1) {
 		turn.counters.send_errors++;
 		return -1;

@@ -4,7 +4,7 @@
  * and channels toward the peers that need it, and the framing of what
  * goes through it.  The codec part (turn_msg.c: turn_build,
  * turn_integrity_*, turn_channel_*) is pure and fuzzable; the client
- * (turn.c) runs on libevent timers and sends through netengine_send().
+ * (turn.c) runs on libevent timers and sends through udp_send().
  */
 
 #ifndef CLAWD_TURN_H

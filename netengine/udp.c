@@ -63,7 +63,7 @@ static struct {
 	struct event	 gc;
 	size_t		 open;
 } spray;
-int			 netengine_rx_sock;	/* socket of the packet in hand */
+int			 udp_rx_sock;	/* socket of the packet in hand */
 
 static struct {
 	int		 fd;		/* socks[NE_SOCK_CUR].fd */
@@ -79,20 +79,20 @@ static uint8_t		(*rxbuf)[NE_RX_BUFSZ];
 static struct udp_upcalls	 up;
 
 int
-netengine_send(const struct sockaddr *to, const void *buf, size_t len)
+udp_send(const struct sockaddr *to, const void *buf, size_t len)
 {
-	return netengine_send_on(NE_SOCK_CUR, to, buf, len);
+	return udp_send_on(NE_SOCK_CUR, to, buf, len);
 }
 
 int
-netengine_send_on(int sock, const struct sockaddr *to, const void *buf,
+udp_send_on(int sock, const struct sockaddr *to, const void *buf,
     size_t len)
 {
 	struct iovec	 iov;
 
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
-	return netengine_sendv_on(sock, to, &iov, 1, len);
+	return udp_sendv_on(sock, to, &iov, 1, len);
 }
 
 /*
@@ -111,7 +111,7 @@ static struct sockaddr_storage	 relayed[NE_RELAYED_MAX];
 static size_t			 nrelayed, relayed_next;
 
 int
-netengine_is_relayed(const struct sockaddr *sa)
+udp_is_relayed(const struct sockaddr *sa)
 {
 	size_t	 i;
 
@@ -122,7 +122,7 @@ netengine_is_relayed(const struct sockaddr *sa)
 }
 
 void
-netengine_relay_mark(const struct sockaddr *sa, int on)
+udp_relay_mark(const struct sockaddr *sa, int on)
 {
 	size_t	 i;
 
@@ -132,7 +132,7 @@ netengine_relay_mark(const struct sockaddr *sa, int on)
 				memset(&relayed[i], 0, sizeof(relayed[i]));
 		return;
 	}
-	if (netengine_is_relayed(sa))
+	if (udp_is_relayed(sa))
 		return;
 	memset(&relayed[relayed_next], 0, sizeof(relayed[0]));
 	memcpy(&relayed[relayed_next], sa, sa_len(sa));
@@ -142,15 +142,15 @@ netengine_relay_mark(const struct sockaddr *sa, int on)
 }
 
 int
-netengine_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
+udp_sendv(const struct sockaddr *to, struct iovec *iov, size_t n,
     size_t seg)
 {
-	return netengine_sendv_on(NE_SOCK_CUR, to, iov, n, seg);
+	return udp_sendv_on(NE_SOCK_CUR, to, iov, n, seg);
 }
 
 /* The same, on a given socket: a peer still on the previous one. */
 int
-netengine_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
+udp_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
     size_t n, size_t seg)
 {
 	union {
@@ -171,7 +171,7 @@ netengine_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
 	}
 	/* The relay is the current socket's; a spray socket's is its own. */
 	if (sock != NE_SOCK_DIRECT && sock < NE_SOCK_SPRAY && nrelayed > 0 &&
-	    netengine_is_relayed(to)) {
+	    udp_is_relayed(to)) {
 		for (i = 0; i < n; i++)
 			if (up.relay_send(to, iov[i].iov_base,
 			    iov[i].iov_len) == -1)
@@ -254,7 +254,7 @@ netengine_udp_read(int fd, short event, void *arg)
 	int			 i, n, round, gso;
 
 	(void)event;
-	netengine_rx_sock = ns->idx;
+	udp_rx_sock = ns->idx;
 	for (round = 0; round < NE_RX_ROUNDS; round++) {
 		memset(mm, 0, sizeof(mm));
 		for (i = 0; i < NE_RX_BUFS; i++) {
@@ -350,7 +350,7 @@ netengine_sock_expire(int fd, short event, void *arg)
  * for NE_SOCK_GRACE seconds; the peers are moved by a new rendezvous.
  */
 void
-netengine_udp_set(int fd, const struct imsg_udp *iu)
+udp_set(int fd, const struct imsg_udp *iu)
 {
 	struct timeval	 tv = { NE_SOCK_GRACE, 0 };
 	int		 rotated = socks[NE_SOCK_CUR].fd != -1;
@@ -385,7 +385,7 @@ netengine_udp_set(int fd, const struct imsg_udp *iu)
  * the rest are closed SPRAY_IDLE_MS after the last attempt.
  */
 void
-netengine_spray_want(void)
+udp_spray_want(void)
 {
 	struct imsg_udp_spray	 us;
 	time_t			 now = time(NULL);
@@ -400,9 +400,9 @@ netengine_spray_want(void)
 	    sizeof(us));
 }
 
-/* The socket of slot I, if open: its index for netengine_send_on(). */
+/* The socket of slot I, if open: its index for udp_send_on(). */
 int
-netengine_spray_sock(size_t i)
+udp_spray_sock(size_t i)
 {
 	if (i >= NE_SPRAY_SOCKS || socks[NE_SOCK_SPRAY + i].fd == -1)
 		return -1;
@@ -410,7 +410,7 @@ netengine_spray_sock(size_t i)
 }
 
 void
-netengine_spray_hold(uint64_t now)
+udp_spray_hold(uint64_t now)
 {
 	spray.hold = now;
 }
@@ -442,7 +442,7 @@ netengine_spray_gc(int fd, short event, void *arg)
 }
 
 void
-netengine_spray_add(int fd, const struct imsg_udp *iu)
+udp_spray_add(int fd, const struct imsg_udp *iu)
 {
 	struct timeval	 tv = { 5, 0 };
 	size_t		 i;

@@ -21,7 +21,7 @@
 #define NE_SPRAY_SOCKS	CLAWD_SPRAY_MAX
 #define NE_SOCKS	(NE_SOCK_SPRAY + NE_SPRAY_SOCKS)
 #define NE_SOCK_DIRECT	(-1)	/* the current one, never via the relay */
-extern int	netengine_rx_sock;
+extern int	udp_rx_sock;
 
 /* What udp.c calls above it, registered with udp_init(). */
 struct udp_upcalls {
@@ -46,23 +46,23 @@ struct udp_upcalls {
 
 void	udp_init(const struct udp_upcalls *);
 void	udp_ready(void);
-void	netengine_udp_set(int, const struct imsg_udp *);
-void	netengine_spray_add(int, const struct imsg_udp *);
+void	udp_set(int, const struct imsg_udp *);
+void	udp_spray_add(int, const struct imsg_udp *);
 void	udp_unknown(void);
 void	udp_counters(void (*)(const char *, uint64_t, void *), void *);
 
-int	netengine_send(const struct sockaddr *, const void *, size_t);
-int	netengine_send_on(int, const struct sockaddr *, const void *, size_t);
-int	netengine_sendv_on(int, const struct sockaddr *, struct iovec *,
+int	udp_send(const struct sockaddr *, const void *, size_t);
+int	udp_send_on(int, const struct sockaddr *, const void *, size_t);
+int	udp_sendv_on(int, const struct sockaddr *, struct iovec *,
 	    size_t, size_t);
-void	netengine_relay_mark(const struct sockaddr *, int);
-int	netengine_is_relayed(const struct sockaddr *);
-int	netengine_sendv(const struct sockaddr *, struct iovec *, size_t,
+void	udp_relay_mark(const struct sockaddr *, int);
+int	udp_is_relayed(const struct sockaddr *);
+int	udp_sendv(const struct sockaddr *, struct iovec *, size_t,
 	    size_t);
 
 /* The hard side's sockets of spray.c, from the parent. */
-void	netengine_spray_want(void);
-int	netengine_spray_sock(size_t);
-void	netengine_spray_hold(uint64_t);
+void	udp_spray_want(void);
+int	udp_spray_sock(size_t);
+void	udp_spray_hold(uint64_t);
 
 #endif /* CLAWD_UDP_H */

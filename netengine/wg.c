@@ -229,7 +229,7 @@ peer_send_handshake(struct wg_peer *p, void *msg, size_t len)
 		return;
 	if (p->endpoint.ss_family == 0)
 		return;
-	if (netengine_send_on(p->sock, (struct sockaddr *)&p->endpoint, msg,
+	if (udp_send_on(p->sock, (struct sockaddr *)&p->endpoint, msg,
 	    len) == 0)
 		p->last_sent = wg_now_ms();
 }
@@ -392,7 +392,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 	    now / 1000, &reply)) {
 	case COOKIE_NEED_REPLY:
 		wg.cnt.cookie_sent++;
-		(void)netengine_send_on(netengine_rx_sock, src, &reply,
+		(void)udp_send_on(udp_rx_sock, src, &reply,
 		    sizeof(reply));
 		return;
 	case COOKIE_VALID:
@@ -411,7 +411,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 			pd->index = arc4random();
 		while (pd->index == 0 || index_find(pd->index) != NULL);
 		memcpy(&pd->src, src, sa_len(src));
-		pd->sock = netengine_rx_sock;
+		pd->sock = udp_rx_sock;
 		pd->when = now;
 		in.sender = pd->index;
 	} else {
@@ -423,7 +423,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 		}
 		in.id = ix->peer->id;
 		/* Roaming: answers go where the response came from. */
-		wg_set_endpoint(ix->peer, src, netengine_rx_sock);
+		wg_set_endpoint(ix->peer, src, udp_rx_sock);
 	}
 	proc_child_compose(PROC_CRYPTO, IMSG_WG_HANDSHAKE_IN, 0, 0, -1, &in,
 	    sizeof(in));

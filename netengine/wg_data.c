@@ -151,7 +151,7 @@ tx_flush(void)
 		    tx.iov[j].iov_len <= seg && (j - i + 1) * seg <= TX_GSO_MAX;
 		    j++)
 			;
-		if (netengine_sendv_on(p->sock, (struct sockaddr *)
+		if (udp_sendv_on(p->sock, (struct sockaddr *)
 		    &p->endpoint, &tx.iov[i], j - i, seg) == 0)
 			p->last_sent = wg_now_ms();
 	}
@@ -403,7 +403,7 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 		return;
 	}
 	/* Authenticated: this is where the peer is now. */
-	up.set_endpoint(p, src, netengine_rx_sock);
+	up.set_endpoint(p, src, udp_rx_sock);
 	p->rx_bytes += len;
 	p->last_recv = now;
 	p->data_unanswered = 0;

@@ -30,19 +30,19 @@ static int	 wanted;
 static uint64_t	 held;
 
 void
-netengine_spray_want(void)
+udp_spray_want(void)
 {
 	wanted++;
 }
 
 int
-netengine_spray_sock(size_t i)
+udp_spray_sock(size_t i)
 {
 	return i < open_socks ? NE_SOCK_SPRAY + (int)i : -1;
 }
 
 void
-netengine_spray_hold(uint64_t now)
+udp_spray_hold(uint64_t now)
 {
 	held = now;
 }

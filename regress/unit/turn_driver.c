@@ -43,7 +43,7 @@ static struct event		 tmo;
 static int			 result = 1;
 
 int
-netengine_send(const struct sockaddr *to, const void *buf, size_t len)
+udp_send(const struct sockaddr *to, const void *buf, size_t len)
 {
 	return sendto(sock, buf, len, 0, to, sa_len(to)) == -1 ? -1 : 0;
 }

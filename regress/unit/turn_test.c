@@ -2,7 +2,7 @@
  * Unit tests for the TURN client: the codec (RFC 5769 long-term
  * credential vector, Allocate with and without integrity, responses,
  * ChannelData framing and demultiplexing) and one pass of the client
- * against a scripted server, through a stub netengine_send().
+ * against a scripted server, through a stub udp_send().
  */
 
 #include <sys/types.h>
@@ -48,7 +48,7 @@ static size_t			 got_len;
 static struct sockaddr_storage	 got_from;
 
 int
-netengine_send(const struct sockaddr *to, const void *buf, size_t len)
+udp_send(const struct sockaddr *to, const void *buf, size_t len)
 {
 	if (len > sizeof(sent))
 		return -1;
