@@ -9,9 +9,10 @@
 # server makes while idle with every client connected (sc polling only:
 # not proportional to N).
 #
-#	rdv_scale.sh [N]		the scale test (default 100; under
-#					make check, which sets top_builddir,
-#					RDV_SCALE_N or 10)
+#	rdv_scale.sh [N]		the scale test (default 100, or
+#					RDV_SCALE_N or 10 when top_builddir
+#					is set; not part of make check: run
+#					it by hand or with clawlab)
 #	rdv_scale.sh -c [M [R]]		ahead-of-time against on-demand:
 #					M configured clients (20), only R
 #					of them running (5)
