@@ -1,5 +1,6 @@
 # pids.sh: a test's own processes, told apart from the machine's others
-# by ancestry.  Sourced (from bash) by the lab, drop and bench harnesses.
+# by ancestry.  Sourced (from bash) by regress/lab/lib.sh, the harness
+# the lab, drop and bench tests all build on.
 #
 # A pid saved when a process was started names some other process once
 # the first one has exited and been reaped: the kernel hands pids out

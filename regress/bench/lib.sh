@@ -1,131 +1,32 @@
 # clawd benchmarks: shared functions, sourced by regress/bench/tunnel.
 #
-# Every run names its namespaces cbench<pid>-a and cbench<pid>-b and
-# keeps its files in its own temporary directory, so a run never touches
-# another run (or the lab's clab* namespaces).  Everything started is
-# remembered by pid and stopped by pid on exit.
+# Built on regress/lab/lib.sh: clawd, the tools, the temporary
+# directory, namespaces, pids and their cleanup on exit are the lab's
+# (lab_*).  Every run names its namespaces cbench<pid>-a and
+# cbench<pid>-b, so a run never touches another run (or the lab's clab*
+# namespaces, which "clawlab down" removes).  Everything started is
+# remembered by pid and stopped by pid on exit.  Progress and errors go
+# to stderr, the results to stdout (and the -o file).
 
-B_PREFIX=cbench$$-
-B_TMP=
-B_PIDS=()
-B_NETNS=()
-B_KEEP=${BENCH_KEEP:-0}
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lab" && pwd)/lib.sh" || exit 99
+LAB_PREFIX=cbench$$-
+LAB_KEEP=${BENCH_KEEP:-$LAB_KEEP}
+LAB_MSG_FD=2
 B_HZ=$(getconf CLK_TCK)
 
-B_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-B_TOP=${top_srcdir:-$(cd "$B_DIR/../.." && pwd)}
-. "$B_DIR/../pids.sh" || exit 99
-
-# Progress goes to stderr, the results to stdout (and the -o file).
-b_log()
-{
-	printf '%s\n' "$*" >&2
-}
-
-b_die()
-{
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
-
-b_require_tools()
-{
-	local t
-
-	for t in "$@"; do
-		command -v "$t" >/dev/null 2>&1 || b_die "$t not found"
-	done
-}
-
-b_is_exec()
-{
-	[ -f "$1" ] && [ -x "$1" ]
-}
-
-# CLAWD and CLAWCTL from the environment, else build/ under the source
-# tree, else configure and build there.
+# CLAWD and CLAWCTL as lab_find_clawd finds them; with CLAWD unset and
+# no clawd in the build directory, configure and build there first.
+# Then the user and directory clawd's children drop to.
 b_find_clawd()
 {
-	local bd=${top_builddir:-$B_TOP/build}
-
-	if [ -z "${CLAWD:-}" ]; then
-		if ! b_is_exec "$bd/clawd"; then
-			b_log "building clawd in $bd"
-			mkdir -p "$bd" && (cd "$bd" &&
-			    { [ -f Makefile ] || "$B_TOP/configure"; } &&
-			    make -j2) >&2 || b_die "build failed in $bd"
-		fi
-		CLAWD=$bd/clawd
+	if [ -z "${CLAWD:-}" ] && ! lab_is_exec "$LAB_BUILD/clawd"; then
+		lab_log "building clawd in $LAB_BUILD"
+		mkdir -p "$LAB_BUILD" && (cd "$LAB_BUILD" &&
+		    { [ -f Makefile ] || "$LAB_TOP/configure"; } &&
+		    make -j2) >&2 || lab_die "build failed in $LAB_BUILD"
 	fi
-	b_is_exec "$CLAWD" || b_die "CLAWD=$CLAWD is not an executable"
-	if [ -z "${CLAWCTL:-}" ]; then
-		CLAWCTL=$(dirname "$CLAWD")/clawctl/clawctl
-	fi
-	b_is_exec "$CLAWCTL" || b_die "CLAWCTL=$CLAWCTL is not an executable"
-	# The children drop to _clawd and chroot to /var/empty.
-	if ! getent passwd _clawd >/dev/null; then
-		useradd --system --no-create-home --home-dir /var/empty \
-		    --shell /usr/sbin/nologin _clawd ||
-		    b_die "cannot create user _clawd"
-	fi
-	mkdir -p /var/empty || b_die "cannot create /var/empty"
-}
-
-b_init()
-{
-	B_TMP=$(mktemp -d "/tmp/clawbench-${B_PREFIX}XXXXXX") ||
-	    b_die "mktemp failed"
-	chmod 700 "$B_TMP"
-	trap b_cleanup EXIT
-	trap 'exit 1' INT TERM HUP
-}
-
-b_ns()
-{
-	printf '%s%s' "$B_PREFIX" "$1"
-}
-
-b_exec()
-{
-	local ns
-
-	ns=$(b_ns "$1")
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-b_ns_add()
-{
-	local ns
-
-	ns=$(b_ns "$1")
-	ip netns add "$ns" || b_die "ip netns add $ns"
-	B_NETNS+=("$ns")
-	ip -n "$ns" link set lo up
-}
-
-# A zombie is not alive, nor a pid that names another process by now
-# (regress/pids.sh).
-b_pid_alive()
-{
-	pid_alive "$1"
-}
-
-# Stop one pid: TERM, wait up to 3 s, then KILL.
-b_stop_pid()
-{
-	local pid=$1 i
-
-	if b_pid_alive "$pid"; then
-		kill "$pid" 2>/dev/null
-		for i in $(seq 30); do
-			b_pid_alive "$pid" || break
-			sleep 0.1
-		done
-		b_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
+	lab_find_clawd
+	lab_system_setup
 }
 
 # Start a command in the background in namespace $1; its pid is in
@@ -135,55 +36,11 @@ b_spawn()
 {
 	local ns log=$2
 
-	ns=$(b_ns "$1")
+	ns=$(lab_ns "$1")
 	shift 2
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	B_LASTPID=$!
-	B_PIDS+=("$B_LASTPID")
-}
-
-# Stop the pids given, and forget them.
-b_stop()
-{
-	local p q keep=()
-
-	for p in "$@"; do
-		b_stop_pid "$p"
-	done
-	for q in "${B_PIDS[@]}"; do
-		for p in "$@"; do
-			[ "$p" = "$q" ] && continue 2
-		done
-		keep+=("$q")
-	done
-	B_PIDS=("${keep[@]}")
-}
-
-b_cleanup()
-{
-	local p ns i
-
-	trap - EXIT INT TERM HUP
-	for p in "${B_PIDS[@]}"; do
-		b_stop_pid "$p"
-	done
-	for ns in "${B_NETNS[@]}"; do
-		# Whatever is left in our namespaces, found by namespace.
-		for i in 1 2 3; do
-			p=$(ip netns pids "$ns" 2>/dev/null)
-			[ -z "$p" ] && break
-			kill $([ $i -eq 3 ] && echo -9) $p 2>/dev/null
-			sleep 0.3
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ -n "$B_TMP" ] && [ -d "$B_TMP" ]; then
-		if [ "$B_KEEP" = 1 ]; then
-			b_log "kept $B_TMP"
-		else
-			rm -rf "$B_TMP"
-		fi
-	fi
+	LAB_PIDS+=("$B_LASTPID")
 }
 
 # Wait until $1 (namespace) can ping $2, at most $3 seconds.
@@ -192,7 +49,7 @@ b_wait_ping()
 	local i
 
 	for i in $(seq $((${3:-10} * 2))); do
-		b_exec "$1" ping -n -c 1 -W 0.5 "$2" >/dev/null 2>&1 &&
+		lab_exec "$1" ping -n -c 1 -W 0.5 "$2" >/dev/null 2>&1 &&
 		    return 0
 		sleep 0.5
 	done
@@ -235,7 +92,7 @@ b_tunnel_pids()
 {
 	local p c
 
-	for p in $(ip netns pids "$(b_ns "$1")" 2>/dev/null); do
+	for p in $(ip netns pids "$(lab_ns "$1")" 2>/dev/null); do
 		c=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
 		case "$c" in
 		*clawd*|*wireguard-go*)

@@ -14,6 +14,14 @@
 # double NAT puts natN's wan (198.51.100.(10+N)) behind carrier box
 # cgnN (lan 198.51.100.1, wan 203.0.113.(10+N)); profile none puts
 # host N on the internet at 203.0.113.(10+N).
+#
+# The benchmarks (regress/bench/lib.sh) and the MEGA drop tests
+# (regress/mega/drop_lib.sh) source this file too, for clawd, the
+# tools, the temporary directory, namespaces, pids and cleanup.  After
+# sourcing, such a harness sets LAB_PREFIX to a prefix of its own
+# (never one LAB_NS_RE matches: "clawlab down" removes those), and may
+# set LAB_KEEP, LAB_MSG_FD and LAB_STOP_SECS and redefine lab_log,
+# lab_skip and lab_die, through which every function here reports.
 
 LAB_NS_RE='^clab[0-9]+-'
 LAB_PREFIX=${LAB_PREFIX:-clab$$-}
@@ -21,6 +29,10 @@ LAB_TMP=
 LAB_PIDS=()
 LAB_NETNS=()
 LAB_KEEP=${LAB_KEEP:-0}
+# Where lab_log, lab_ok, lab_fail, lab_skip and lab_die write.
+LAB_MSG_FD=1
+# How long lab_stop_pid waits after TERM before KILL.
+LAB_STOP_SECS=3
 LAB_CLAWD_PID=
 LAB_CLAWD_SOCK=
 LAB_CLAWD_LOG=
@@ -30,35 +42,36 @@ LAB_FAILED=0
 # Directory of the lab scripts and the top of the source tree.
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_TOP=${top_srcdir:-$(cd "$LAB_DIR/../.." && pwd)}
+LAB_BUILD=${top_builddir:-$LAB_TOP/build}
 . "$LAB_DIR/../pids.sh" || exit 99
 
 lab_log()
 {
-	printf '%s\n' "$*"
+	printf '%s\n' "$*" >&"$LAB_MSG_FD"
 }
 
 lab_ok()
 {
-	printf 'ok:   %s\n' "$*"
+	printf 'ok:   %s\n' "$*" >&"$LAB_MSG_FD"
 }
 
 # A failed check is remembered; the test decides when to stop.
 lab_fail()
 {
-	printf 'FAIL: %s\n' "$*"
+	printf 'FAIL: %s\n' "$*" >&"$LAB_MSG_FD"
 	LAB_FAILED=1
 }
 
 lab_skip()
 {
-	printf 'SKIP: %s\n' "$*"
+	printf 'SKIP: %s\n' "$*" >&"$LAB_MSG_FD"
 	exit 77
 }
 
 # Exit 1 at once (cleanup runs from the EXIT trap).
 lab_die()
 {
-	printf 'FAIL: %s\n' "$*"
+	printf 'FAIL: %s\n' "$*" >&"$LAB_MSG_FD"
 	exit 1
 }
 
@@ -87,7 +100,7 @@ lab_is_exec()
 # them); if unset and not found in build/, the test is skipped.
 lab_find_clawd()
 {
-	local bd=${top_builddir:-$LAB_TOP/build} c
+	local bd=$LAB_BUILD c
 
 	if [ -n "${CLAWD:-}" ]; then
 		lab_is_exec "$CLAWD" ||
@@ -159,14 +172,14 @@ lab_ns_add()
 	ip -n "$ns" link set lo up
 }
 
-# Stop one pid: TERM, wait up to 3 s, then KILL.
+# Stop one pid: TERM, wait up to LAB_STOP_SECS, then KILL.
 lab_stop_pid()
 {
 	local pid=$1 i
 
 	lab_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill "$pid" 2>/dev/null
-	for i in $(seq 30); do
+	for i in $(seq $((LAB_STOP_SECS * 10))); do
 		lab_pid_alive "$pid" || break
 		sleep 0.1
 	done
@@ -227,7 +240,7 @@ lab_cleanup()
 	done
 	if [ -n "$LAB_TMP" ] && [ -d "$LAB_TMP" ]; then
 		if [ "$LAB_KEEP" = 1 ]; then
-			echo "kept $LAB_TMP"
+			lab_log "kept $LAB_TMP"
 		else
 			rm -rf "$LAB_TMP"
 		fi

@@ -8,8 +8,8 @@ set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
 
-dl_ns 1
-NS=$DL_LAST_NS
+lab_ns_add 1
+NS=$(lab_ns 1)
 dl_emu e "$NS" tls
 URL=${DL_EURL[e]}
 
@@ -28,7 +28,7 @@ exercise()
 
 	names=
 	for s in 1 15 16 17 4096 8192; do
-		f=$DL_TMP/$v-$s.bin
+		f=$LAB_TMP/$v-$s.bin
 		dl_randfile "$f" "$s"
 		if dl_put "$c" "$v-$s.bin" "$f"; then
 			dl_ok "$v: put $s bytes"
@@ -38,18 +38,18 @@ exercise()
 		fi
 		names="$names $v-$s.bin"
 	done
-	f=$DL_TMP/$v-all.bin
+	f=$LAB_TMP/$v-all.bin
 	dl_allbytes "$f"
 	dl_check "$v: put the 256 byte values (NULs)" \
 	    dl_put "$c" "$v-all.bin" "$f"
 	for s in 1 15 16 17 4096 8192 all; do
-		f=$DL_TMP/$v-$s.bin
-		dl_get "$c" "$v-$s.bin" >"$f.back" 2>"$DL_TMP/err"
+		f=$LAB_TMP/$v-$s.bin
+		dl_get "$c" "$v-$s.bin" >"$f.back" 2>"$LAB_TMP/err"
 		if cmp -s "$f" "$f.back"; then
 			dl_ok "$v: get $s: same bytes"
 		else
 			dl_notok "$v: get $s: same bytes ($(head -c 200 \
-			    "$DL_TMP/err"))"
+			    "$LAB_TMP/err"))"
 		fi
 	done
 	for s in 1 15 16 17 4096 8192 512; do
@@ -77,12 +77,12 @@ exercise()
 	dl_get "$c" "$v-17.bin" >/dev/null 2>&1
 	dl_check "$v: get of a rm'd file fails" [ $? -ne 0 ]
 
-	dl_randfile "$DL_TMP/big" 8193
-	dl_put "$c" "$v-big.bin" "$DL_TMP/big" 2>/dev/null
+	dl_randfile "$LAB_TMP/big" 8193
+	dl_put "$c" "$v-big.bin" "$LAB_TMP/big" 2>/dev/null
 	dl_check "$v: 8193-byte put refused (exit 1)" [ $? -eq 1 ]
-	dl_put "$c" "bad/name" "$DL_TMP/$v-1.bin" 2>/dev/null
+	dl_put "$c" "bad/name" "$LAB_TMP/$v-1.bin" 2>/dev/null
 	dl_check "$v: bad name refused (exit 1)" [ $? -eq 1 ]
-	dl_put "$c" "$(printf 'x%.0s' $(seq 128))" "$DL_TMP/$v-1.bin" \
+	dl_put "$c" "$(printf 'x%.0s' $(seq 128))" "$LAB_TMP/$v-1.bin" \
 	    2>/dev/null
 	dl_check "$v: 128-character name refused (exit 1)" [ $? -eq 1 ]
 	return 0
@@ -102,9 +102,9 @@ dl_clawd_stop a
 # 700 s slow: it is over ten minutes old, and clawd's first sweep
 # (a second after start) must delete it and nothing younger.
 dl_fault e '{"clock_s":-700}'
-printf 'stale\n' >"$DL_TMP/old.bin"
+printf 'stale\n' >"$LAB_TMP/old.bin"
 dl_megajs "$NS" "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS" put "$DL_FOLDER" \
-    old.bin <"$DL_TMP/old.bin" >/dev/null
+    old.bin <"$LAB_TMP/old.bin" >/dev/null
 dl_check "megajs puts an 11-minute-old file" [ $? -eq 0 ]
 dl_fault e '{"clock_s":0}'
 us0=$(dl_stat e commands us)
@@ -128,15 +128,15 @@ dl_check "the sweep is logged" \
     dl_grep_log a "deleting 1 file older than 10 minutes"
 
 # A second clawd on the same account follows through sc.
-dl_ns 2
+lab_ns_add 2
 dl_conf b "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS"
 dl_clawd b "$NS"
 dl_check "second clawd ready" dl_wait_state b ready 60
 dl_check "second clawd lists the first's files" \
     dl_wait_file b v1-4096.bin 10 4096
-dl_randfile "$DL_TMP/sc.bin" 300
+dl_randfile "$LAB_TMP/sc.bin" 300
 t0=$(date +%s%N)
-dl_check "first clawd puts sc.bin" dl_put a sc.bin "$DL_TMP/sc.bin"
+dl_check "first clawd puts sc.bin" dl_put a sc.bin "$LAB_TMP/sc.bin"
 if dl_wait_file b sc.bin 5 300; then
 	t1=$(date +%s%N)
 	dl_ok "second clawd sees it within 5 s ($(((t1 - t0) / 1000000)) ms)"
@@ -149,18 +149,18 @@ fi
     '[.files[]? | select(.name == "sc.bin")][0].mine')" = false ] &&
     dl_ok "second clawd: sc.bin is not mine" ||
     dl_notok "second clawd: sc.bin is not mine"
-dl_get b sc.bin >"$DL_TMP/sc.back" 2>/dev/null
-dl_check "second clawd gets the same bytes" cmp -s "$DL_TMP/sc.bin" \
-    "$DL_TMP/sc.back"
+dl_get b sc.bin >"$LAB_TMP/sc.back" 2>/dev/null
+dl_check "second clawd gets the same bytes" cmp -s "$LAB_TMP/sc.bin" \
+    "$LAB_TMP/sc.back"
 
 # The put rate limit: 30 files a minute per clawd (b has put none).
-printf 'r\n' >"$DL_TMP/r.bin"
+printf 'r\n' >"$LAB_TMP/r.bin"
 n=0
 for i in $(seq 30); do
-	dl_put b "r$i.bin" "$DL_TMP/r.bin" 2>/dev/null && n=$((n + 1))
+	dl_put b "r$i.bin" "$LAB_TMP/r.bin" 2>/dev/null && n=$((n + 1))
 done
 dl_check "30 puts in a row accepted ($n)" [ "$n" = 30 ]
-err=$(dl_put b r31.bin "$DL_TMP/r.bin" 2>&1)
+err=$(dl_put b r31.bin "$LAB_TMP/r.bin" 2>&1)
 dl_check "the 31st in the minute refused (exit 1)" [ $? -eq 1 ]
 dl_check "with a rate-limit message" grep -q "rate limit" <<<"$err"
 for i in $(seq 30); do
@@ -169,9 +169,9 @@ done
 dl_check "first clawd rm sc.bin" dl_rm a sc.bin
 dl_check "second clawd sees the delete within 5 s" \
     dl_wait_nofile b sc.bin 5
-dl_ctl a show drop >"$DL_TMP/show.txt" 2>&1
+dl_ctl a show drop >"$LAB_TMP/show.txt" 2>&1
 dl_check "show drop (text) mentions a file" grep -q v1-4096.bin \
-    "$DL_TMP/show.txt"
+    "$LAB_TMP/show.txt"
 dl_clawd_stop b
 dl_clawd_stop a
 
@@ -179,6 +179,6 @@ dl_clawd_stop a
 dl_conf c "$URL" "$DL_V2_EMAIL" "$DL_V2_PASS"
 dl_clawd c "$NS"
 exercise c "$DL_V2_EMAIL" "$DL_V2_PASS" v2
-dl_check "v2: clawd still running" dl_pid_alive "${DL_CPID[c]}"
+dl_check "v2: clawd still running" lab_pid_alive "${DL_CPID[c]}"
 
 dl_finish

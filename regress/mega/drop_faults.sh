@@ -9,8 +9,8 @@ set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
 
-dl_ns 1
-NS=$DL_LAST_NS
+lab_ns_add 1
+NS=$(lab_ns 1)
 dl_emu e "$NS" tls
 URL=${DL_EURL[e]}
 
@@ -35,8 +35,8 @@ dl_check "clawd blk ready" dl_wait_state blk ready 60
 dl_emu_ctl x DELETE stats >/dev/null
 dl_fault x "{\"block_account\":\"$DL_V2_EMAIL\"}"
 blk_t0=$SECONDS
-dl_randfile "$DL_TMP/b" 100
-dl_put blk blk.bin "$DL_TMP/b" >/dev/null 2>&1
+dl_randfile "$LAB_TMP/b" 100
+dl_put blk blk.bin "$LAB_TMP/b" >/dev/null 2>&1
 dl_check "blocked: put refused, state blocked (30 s)" \
     dl_wait_state blk blocked 30
 
@@ -64,20 +64,21 @@ fault_case()
 	local label=$1 json=$2 maxcs=${3:-40} f name t0 ms cs sc wt ok=1 k d
 
 	name=f-$label.bin
-	f=$DL_TMP/$name
+	f=$LAB_TMP/$name
 	dl_randfile "$f" 333
 	dl_emu_ctl e DELETE stats >/dev/null
 	dl_fault e "$json"
 	t0=$(date +%s%N)
 	if ! timeout 90 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
-	    drop put "$name" "$f" 2>"$DL_TMP/err"; then
-		dl_notok "$json: put ($(head -c 200 "$DL_TMP/err"))"
+	    drop put "$name" "$f" 2>"$LAB_TMP/err"; then
+		dl_notok "$json: put ($(head -c 200 "$LAB_TMP/err"))"
 		ok=0
 	fi
 	if ! timeout 90 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
-	    drop get "$name" >"$f.back" 2>"$DL_TMP/err" ||
+	    drop get "$name" >"$f.back" 2>"$LAB_TMP/err" ||
 	    ! cmp -s "$f" "$f.back"; then
-		dl_notok "$json: get, same bytes ($(head -c 200 "$DL_TMP/err"))"
+		dl_notok "$json: get, same bytes ($(head -c 200 \
+		    "$LAB_TMP/err"))"
 		ok=0
 	fi
 	ms=$((($(date +%s%N) - t0) / 1000000))
@@ -134,9 +135,9 @@ fault_case rate '{"rate_limit":{"per_sec":2}}' 60
 # sc -6: clawd reloads the tree and still follows changes.
 dl_emu_ctl e DELETE stats >/dev/null
 dl_fault e '{"sc_reload":1}'
-dl_randfile "$DL_TMP/scr" 222
+dl_randfile "$LAB_TMP/scr" 222
 dl_megajs "$NS" "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS" put "$DL_FOLDER" \
-    scr.bin <"$DL_TMP/scr" 2>/dev/null
+    scr.bin <"$LAB_TMP/scr" 2>/dev/null
 dl_check '{"sc_reload":1}: a file put by megajs is seen (15 s)' \
     dl_wait_file a scr.bin 15 222
 n=$(dl_stat e injected sc_reload)
@@ -159,18 +160,18 @@ dl_check 'expired: a new login only, not a storm (us <= 3)' \
 # seconds; a put and a get sent then must succeed once it is back.
 dl_fault e '[{"expire_sessions":true},{"error":-3,"command":"us","count":3}]'
 if dl_wait_state a login 20; then
-	dl_randfile "$DL_TMP/f-wait.bin" 444
+	dl_randfile "$LAB_TMP/f-wait.bin" 444
 	if timeout 90 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
-	    drop put f-wait.bin "$DL_TMP/f-wait.bin" 2>"$DL_TMP/err" &&
+	    drop put f-wait.bin "$LAB_TMP/f-wait.bin" 2>"$LAB_TMP/err" &&
 	    timeout 90 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
-	    drop get f-wait.bin >"$DL_TMP/f-wait.back" 2>>"$DL_TMP/err" &&
-	    cmp -s "$DL_TMP/f-wait.bin" "$DL_TMP/f-wait.back"; then
+	    drop get f-wait.bin >"$LAB_TMP/f-wait.back" 2>>"$LAB_TMP/err" &&
+	    cmp -s "$LAB_TMP/f-wait.bin" "$LAB_TMP/f-wait.back"; then
 		dl_ok "logging in again: a put and a get sent meanwhile wait" \
 		    "and succeed"
 		KEEP+=(f-wait.bin)
 	else
 		dl_notok "logging in again: put and get ($(head -c 200 \
-		    "$DL_TMP/err"))"
+		    "$LAB_TMP/err"))"
 	fi
 else
 	dl_notok "logging in again: clawd never said login after the" \
@@ -197,11 +198,11 @@ server_dups 'after all faults'
 dl_wait_state a ready 30
 dl_emu_ctl e DELETE stats >/dev/null
 dl_fault e '{"http500":true}'
-dl_randfile "$DL_TMP/out" 100
+dl_randfile "$LAB_TMP/out" 100
 timeout 60 ip netns exec "$NS" "$CLAWCTL" -s "${DL_CSOCK[a]}" \
-    drop put out.bin "$DL_TMP/out" >/dev/null 2>&1 &
+    drop put out.bin "$LAB_TMP/out" >/dev/null 2>&1 &
 putpid=$!
-DL_PIDS+=($putpid)
+LAB_PIDS+=($putpid)
 sleep 20
 read -r cs sc wt <<<"$(requests)"
 dl_fault e '{"http500":false}'
@@ -213,7 +214,7 @@ dl_check "outage 20 s: sc+wait requests $((sc + wt)) < 15" \
 wait "$putpid"
 dl_log "put during the outage exited $?"
 dl_check "after the outage: ready again (60 s)" dl_wait_state a ready 60
-dl_check "after the outage: a put succeeds" dl_put a out2.bin "$DL_TMP/out"
+dl_check "after the outage: a put succeeds" dl_put a out2.bin "$LAB_TMP/out"
 
 # Wrong password (clawd "bad", running since the start).
 while [ $((SECONDS - bad_t0)) -lt 20 ]; do sleep 1; done
@@ -226,18 +227,19 @@ us=$(dl_stat w commands us)
 dl_check "wrong password: at most 3 us in $((SECONDS - bad_t0)) s ($us)" \
     [ "${us:-99}" -le 3 ]
 dl_check "wrong password: clawd still running" \
-    dl_pid_alive "${DL_CPID[bad]}"
+    lab_pid_alive "${DL_CPID[bad]}"
 dl_clawd_stop bad
 
 # Over quota: a put fails with a clear error.
 dl_fault e '{"over_quota":true}'
-dl_randfile "$DL_TMP/q" 100
-dl_put a q.bin "$DL_TMP/q" >"$DL_TMP/qout" 2>&1
+dl_randfile "$LAB_TMP/q" 100
+dl_put a q.bin "$LAB_TMP/q" >"$LAB_TMP/qout" 2>&1
 rc=$?
 st=$(dl_drop_field a '.state + " " + (.last_error // "" | tostring)')
-dl_log "over quota: put exit $rc: $(head -c 200 "$DL_TMP/qout"); show drop: $st"
+dl_log "over quota: put exit $rc: $(head -c 200 "$LAB_TMP/qout");" \
+    "show drop: $st"
 dl_check "over quota: put fails" [ "$rc" -ne 0 ]
-if grep -qi quota "$DL_TMP/qout" || echo "$st" | grep -qi quota; then
+if grep -qi quota "$LAB_TMP/qout" || echo "$st" | grep -qi quota; then
 	dl_ok "over quota: the error mentions quota"
 else
 	dl_notok "over quota: the error mentions quota"
@@ -247,7 +249,7 @@ dl_fault e '{"over_quota":false}'
 dl_faults_reset e
 # Over quota is not a dead end: puts are still tried (MEGA may have
 # room again at any time) and the first that succeeds clears it.
-if dl_put a q.bin "$DL_TMP/q" 2>/dev/null && dl_wait_state a ready 15; then
+if dl_put a q.bin "$LAB_TMP/q" 2>/dev/null && dl_wait_state a ready 15; then
 	dl_ok "quota back: the next put succeeds, ready again"
 else
 	dl_notok "quota back: the next put succeeds, ready again"
@@ -262,6 +264,6 @@ what="blocked: no retry storm in $((SECONDS - blk_t0)) s"
 dl_check "$what (cs $cs < 15, sc+wait $((sc + wt)) < 15)" \
     [ "${cs:-999}" -lt 15 -a $((sc + wt)) -lt 15 ]
 dl_check "blocked: logged" dl_grep_log blk blocked
-dl_check "blocked: clawd still running" dl_pid_alive "${DL_CPID[blk]}"
+dl_check "blocked: clawd still running" lab_pid_alive "${DL_CPID[blk]}"
 
 dl_finish

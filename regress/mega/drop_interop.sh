@@ -9,8 +9,8 @@ set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
 
-dl_ns 1
-NS=$DL_LAST_NS
+lab_ns_add 1
+NS=$(lab_ns 1)
 dl_emu e "$NS" tls
 URL=${DL_EURL[e]}
 
@@ -24,7 +24,7 @@ both_ways()
 
 	# clawd -> megajs
 	for s in 1 16 1000 8192; do
-		f=$DL_TMP/$v-c$s.bin
+		f=$LAB_TMP/$v-c$s.bin
 		dl_randfile "$f" "$s"
 		dl_check "$v: clawd puts $s bytes" dl_put "$c" "$v-c$s.bin" "$f"
 	done
@@ -33,35 +33,35 @@ both_ways()
 		echo "$list" | grep -q "^$v-c$s.bin $s " &&
 		    dl_ok "$v: megajs lists $v-c$s.bin, size $s" ||
 		    dl_notok "$v: megajs lists $v-c$s.bin, size $s"
-		f=$DL_TMP/$v-c$s.bin
+		f=$LAB_TMP/$v-c$s.bin
 		dl_megajs "$NS" "$URL" "$email" "$pass" get "$DL_FOLDER" \
-		    "$v-c$s.bin" >"$f.mj" 2>"$DL_TMP/err"
+		    "$v-c$s.bin" >"$f.mj" 2>"$LAB_TMP/err"
 		if [ $? -eq 0 ] && cmp -s "$f" "$f.mj"; then
 			dl_ok "$v: megajs downloads $v-c$s.bin, MAC valid, same bytes"
 		else
 			dl_notok "$v: megajs downloads $v-c$s.bin, MAC valid," \
-			    "same bytes ($(head -c 200 "$DL_TMP/err"))"
+			    "same bytes ($(head -c 200 "$LAB_TMP/err"))"
 		fi
 	done
 
 	# megajs -> clawd
 	for s in 1 17 5000 8192; do
-		f=$DL_TMP/$v-m$s.bin
+		f=$LAB_TMP/$v-m$s.bin
 		dl_randfile "$f" "$s"
 		dl_check "$v: megajs uploads $s bytes" dl_megajs "$NS" "$URL" \
 		    "$email" "$pass" put "$DL_FOLDER" "$v-m$s.bin" <"$f" \
 		    2>/dev/null
 	done
 	for s in 1 17 5000 8192; do
-		f=$DL_TMP/$v-m$s.bin
+		f=$LAB_TMP/$v-m$s.bin
 		dl_check "$v: clawd lists $v-m$s.bin, size $s" \
 		    dl_wait_file "$c" "$v-m$s.bin" 15 "$s"
-		dl_get "$c" "$v-m$s.bin" >"$f.cl" 2>"$DL_TMP/err"
+		dl_get "$c" "$v-m$s.bin" >"$f.cl" 2>"$LAB_TMP/err"
 		if [ $? -eq 0 ] && cmp -s "$f" "$f.cl"; then
 			dl_ok "$v: clawd gets $v-m$s.bin, same bytes"
 		else
 			dl_notok "$v: clawd gets $v-m$s.bin, same bytes" \
-			    "($(head -c 200 "$DL_TMP/err"))"
+			    "($(head -c 200 "$LAB_TMP/err"))"
 		fi
 	done
 	[ "$(dl_drop_field "$c" '[.files[]? |

@@ -22,7 +22,7 @@ MKB64=$(printf '%s' "$MKHEX" | xxd -r -p 2>/dev/null | base64 | tr '+/' '-_' |
 [ -n "$MKB64" ] || MKB64=$(python3 -c 'import base64, sys
 print(base64.urlsafe_b64encode(bytes.fromhex(sys.argv[1])).decode().rstrip("="))' "$MKHEX")
 printf '[{"email":"%s","password":"%s","version":2,"masterKey":"%s"}]\n' \
-    "$EMAIL" "$PASS" "$MKB64" >"$DL_TMP/accounts.json"
+    "$EMAIL" "$PASS" "$MKB64" >"$LAB_TMP/accounts.json"
 
 hex()
 {
@@ -32,16 +32,16 @@ hex()
 NEEDLES=("password=$(hex "$PASS")" "mk-raw=$MKHEX"
     "mk-b64url=$(hex "$MKB64")")
 
-dl_ns 1
-NS=$DL_LAST_NS
-dl_emu e "$NS" tls --accounts "$DL_TMP/accounts.json"
+lab_ns_add 1
+NS=$(lab_ns 1)
+dl_emu e "$NS" tls --accounts "$LAB_TMP/accounts.json"
 dl_conf a "${DL_EURL[e]}" "$EMAIL" "$PASS"
 dl_clawd a "$NS"
 dl_wait_state a ready 60 || dl_bail "clawd not ready"
 dl_ok "clawd ready with the fixed-key v2 account"
 # Some work, so secrets had every chance to travel.
-dl_randfile "$DL_TMP/x" 100
-dl_check "put" dl_put a k.bin "$DL_TMP/x"
+dl_randfile "$LAB_TMP/x" 100
+dl_check "put" dl_put a k.bin "$LAB_TMP/x"
 dl_get a k.bin >/dev/null 2>&1
 
 procs=$(dl_ctl a -j show status | jq -r '.processes[] |

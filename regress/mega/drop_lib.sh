@@ -1,27 +1,29 @@
 # Shared harness for the MEGA drop tests (drop_*.sh): clawd against the
 # MEGA emulator, mega-mock and megajs.  Source it from bash.
 #
-# Every test gets its own network namespaces (clawd-mega-$$-N) with only
-# lo, so the emulator, clawd, clawctl and node talk over 127.0.0.1 and
-# never touch the host's network.  An EXIT trap kills what was started
-# (by pid), deletes the namespaces and the temporary directory.
+# Built on regress/lab/lib.sh: clawd, the tools, the temporary
+# directory (LAB_TMP), namespaces (lab_ns_add N makes clawd-mega-$$-N,
+# lab_ns N names it), pids (LAB_PIDS, lab_pid_alive, lab_stop_pid) and
+# the cleanup are the lab's.  Every test's namespaces have only lo, so
+# the emulator, clawd, clawctl and node talk over 127.0.0.1 and never
+# touch the host's network.  An EXIT trap kills what was started (by
+# pid, then what is left in the namespaces), deletes the namespaces and
+# the temporary directory (kept with DL_KEEP=1 or LAB_KEEP=1).
 #
 # Output is TAP-ish: "ok N - ...", "not ok N - ..."; dl_finish exits 0
-# when all passed, 1 otherwise.  Skips exit 77.
+# when all passed, 1 otherwise.  Skips exit 77.  The lab's messages
+# take that form too: lab_log is dl_log, lab_skip dl_skip, lab_die
+# dl_bail.
 
 DL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DL_TOP=${top_srcdir:-$(cd "$DL_DIR/../.." && pwd)}
-DL_BUILD=${top_builddir:-$DL_TOP/build}
-. "$DL_DIR/../pids.sh" || exit 99
-CLAWD=${CLAWD:-$DL_BUILD/clawd}
-CLAWCTL=${CLAWCTL:-$DL_BUILD/clawctl/clawctl}
-DL_TMP=
-DL_PIDS=()
-DL_NETNS=()
+. "$DL_DIR/../lab/lib.sh" || exit 99
+LAB_PREFIX=clawd-mega-$$-
+LAB_KEEP=${DL_KEEP:-$LAB_KEEP}
+# clawd under a sanitizer may take a while to report and exit.
+LAB_STOP_SECS=5
 DL_N=0
 DL_FAILED=0
 DL_TODO=0
-DL_KEEP=${DL_KEEP:-0}
 DL_FOLDER=/temp-share/clawchat-connections
 
 # Per clawd instance (by name): namespace, directory, socket, log, pid.
@@ -79,6 +81,16 @@ dl_skip()
 	exit 77
 }
 
+lab_log()
+{
+	dl_log "$@"
+}
+
+lab_skip()
+{
+	dl_skip "$@"
+}
+
 # Stop at once; the EXIT trap cleans up.
 dl_bail()
 {
@@ -88,6 +100,11 @@ dl_bail()
 	exit 1
 }
 
+lab_die()
+{
+	dl_bail "$@"
+}
+
 dl_finish()
 {
 	local c
@@ -95,7 +112,7 @@ dl_finish()
 	# Stop every clawd first: a sanitizer build reports leaks on exit,
 	# to stderr, which is the log.
 	for c in "${!DL_CPID[@]}"; do
-		dl_stop_pid "${DL_CPID[$c]}"
+		lab_stop_pid "${DL_CPID[$c]}"
 	done
 	for c in "${!DL_CLOG[@]}"; do
 		[ -f "${DL_CLOG[$c]}" ] || continue
@@ -126,78 +143,17 @@ dl_dump_logs()
 	done
 }
 
-# Alive and still this test's process (regress/pids.sh).
-dl_pid_alive()
-{
-	pid_alive "$1"
-}
-
-# Stop one pid: TERM, up to 5 s, then KILL; reap it.
-dl_stop_pid()
-{
-	local pid=$1 i
-
-	dl_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		dl_pid_alive "$pid" || break
-		sleep 0.1
-	done
-	dl_pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-dl_cleanup()
-{
-	local i ns
-
-	for ((i = ${#DL_PIDS[@]} - 1; i >= 0; i--)); do
-		dl_stop_pid "${DL_PIDS[$i]}"
-	done
-	for ns in "${DL_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ -n "$DL_TMP" ] && [ -d "$DL_TMP" ]; then
-		if [ "$DL_KEEP" = 1 ]; then
-			echo "# kept $DL_TMP"
-		else
-			rm -rf "$DL_TMP"
-		fi
-	fi
-}
-
 # Checks, the npm packages (npm.sh), the temporary directory, the test CA.
 dl_init()
 {
-	[ "$(id -u)" -eq 0 ] || dl_skip "needs root"
-	command -v node >/dev/null 2>&1 || dl_skip "node not installed"
-	command -v npm >/dev/null 2>&1 || dl_skip "npm not installed"
-	command -v ip >/dev/null 2>&1 || dl_skip "ip not installed"
-	command -v curl >/dev/null 2>&1 || dl_skip "curl not installed"
-	command -v jq >/dev/null 2>&1 || dl_skip "jq not installed"
-	command -v openssl >/dev/null 2>&1 || dl_skip "openssl not installed"
+	lab_require_root
+	lab_require_tools node npm ip curl jq openssl
 	sh "$DL_DIR/../npm.sh" "$DL_DIR" ||
 	    dl_skip "the npm packages of regress/mega cannot be installed"
-	[ -x "$CLAWD" ] && [ -f "$CLAWD" ] || dl_skip "no clawd at $CLAWD"
-	[ -x "$CLAWCTL" ] && [ -f "$CLAWCTL" ] ||
-	    dl_skip "no clawctl at $CLAWCTL"
-	DL_TMP=$(mktemp -d /tmp/clawd-mega.XXXXXX) || exit 1
-	chmod 755 "$DL_TMP"
-	trap dl_cleanup EXIT
-	trap 'exit 1' INT TERM HUP
-	"$DL_DIR/mkca.sh" "$DL_TMP/ca" || dl_bail "mkca.sh"
-}
-
-# dl_ns N: make namespace clawd-mega-$$-N with lo up; prints its name.
-dl_ns()
-{
-	local ns=clawd-mega-$$-$1
-
-	ip netns add "$ns" || dl_bail "ip netns add $ns"
-	DL_NETNS+=("$ns")
-	ip -n "$ns" link set lo up || dl_bail "lo up in $ns"
-	DL_LAST_NS=$ns
+	lab_find_clawd
+	lab_system_setup
+	lab_init
+	"$DL_DIR/mkca.sh" "$LAB_TMP/ca" || dl_bail "mkca.sh"
 }
 
 # dl_emu NAME NS [tls|rogue|plain] [emulator options...]: start an
@@ -208,25 +164,25 @@ dl_emu()
 
 	shift 3
 	case $mode in
-	tls)	tls=(--tls "$DL_TMP/ca/server.pem" "$DL_TMP/ca/server.key") ;;
-	rogue)	tls=(--tls "$DL_TMP/ca/rogue.pem" "$DL_TMP/ca/rogue.key") ;;
+	tls)	tls=(--tls "$LAB_TMP/ca/server.pem" "$LAB_TMP/ca/server.key") ;;
+	rogue)	tls=(--tls "$LAB_TMP/ca/rogue.pem" "$LAB_TMP/ca/rogue.key") ;;
 	plain)	;;
 	*)	dl_bail "dl_emu: mode $mode" ;;
 	esac
-	log=$DL_TMP/emu-$name.log
+	log=$LAB_TMP/emu-$name.log
 	: >"$log"
 	ip netns exec "$ns" node "$DL_DIR/emulator.js" \
 	    --listen 127.0.0.1:0 --control-port 0 --wait-ms 5000 \
 	    "${tls[@]}" "$@" >"$log" 2>&1 &
 	DL_EPID[$name]=$!
-	DL_PIDS+=($!)
+	LAB_PIDS+=($!)
 	DL_ENS[$name]=$ns
 	DL_ELOG[$name]=$log
 	for i in $(seq 300); do
 		url=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$log")
 		ctl=$(sed -n 's/.*control on \([^ ]*\).*/\1/p' "$log")
 		[ -n "$url" ] && [ -n "$ctl" ] && break
-		dl_pid_alive "${DL_EPID[$name]}" || break
+		lab_pid_alive "${DL_EPID[$name]}" || break
 		sleep 0.1
 	done
 	if [ -z "$url" ] || [ -z "$ctl" ]; then
@@ -284,7 +240,7 @@ dl_conf()
 	local name=$1 url=$2 email=$3 pass=$4 d l
 
 	shift 4
-	d=$DL_TMP/clawd-$name
+	d=$LAB_TMP/clawd-$name
 	mkdir -p "$d/state"
 	chmod 700 "$d" "$d/state"
 	if [ ! -f "$d/key" ]; then
@@ -299,7 +255,7 @@ dl_conf()
 		printf 'mega {\n'
 		printf '\tcredentials "%s"\n' "$d/cred"
 		printf '\tapi-url "%s"\n' "$url"
-		printf '\tca-file "%s"\n' "$DL_TMP/ca/ca.pem"
+		printf '\tca-file "%s"\n' "$LAB_TMP/ca/ca.pem"
 		for l in "$@"; do printf '\t%s\n' "$l"; done
 		printf '}\n'
 	} >"$d/clawd.conf"
@@ -321,13 +277,13 @@ dl_clawd()
 	ip netns exec "$ns" "$CLAWD" -d -f "$d/clawd.conf" \
 	    -s "$d/clawd.sock" >>"$d/clawd.log" 2>&1 &
 	DL_CPID[$name]=$!
-	DL_PIDS+=($!)
+	LAB_PIDS+=($!)
 	for i in $(seq 150); do
 		if dl_ctl "$name" show status >/dev/null 2>&1; then
 			dl_log "clawd $name started in $ns, pid ${DL_CPID[$name]}"
 			return 0
 		fi
-		dl_pid_alive "${DL_CPID[$name]}" || break
+		lab_pid_alive "${DL_CPID[$name]}" || break
 		sleep 0.1
 	done
 	tail -n 40 "$d/clawd.log" | sed 's/^/#   /'
@@ -337,7 +293,7 @@ dl_clawd()
 # dl_clawd_stop NAME: SIGTERM and wait.
 dl_clawd_stop()
 {
-	dl_stop_pid "${DL_CPID[$1]}"
+	lab_stop_pid "${DL_CPID[$1]}"
 }
 
 # dl_ctl NAME ARGS...: clawctl in clawd NAME's namespace (30 s limit).
@@ -371,7 +327,7 @@ dl_wait_state()
 	while [ "$SECONDS" -lt "$end" ]; do
 		s=$(dl_drop_field "$name" .state)
 		[ "$s" = "$want" ] && return 0
-		dl_pid_alive "${DL_CPID[$name]}" || return 1
+		lab_pid_alive "${DL_CPID[$name]}" || return 1
 		sleep 0.2
 	done
 	dl_log "clawd $name: state ${s:-?}, wanted $want"
@@ -444,7 +400,7 @@ dl_megajs()
 
 	shift 4
 	timeout 60 ip netns exec "$ns" env \
-	    NODE_EXTRA_CA_CERTS="$DL_TMP/ca/ca.pem" \
+	    NODE_EXTRA_CA_CERTS="$LAB_TMP/ca/ca.pem" \
 	    node "$DL_DIR/megajs-tool.js" --gateway "$url" --email "$email" \
 	    --password "$pass" "$@"
 }

@@ -7,17 +7,17 @@ set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
 
-dl_ns 1
-NS=$DL_LAST_NS
-log=$DL_TMP/mock.log
+lab_ns_add 1
+NS=$(lab_ns 1)
+log=$LAB_TMP/mock.log
 ip netns exec "$NS" node "$DL_DIR/mock-server.js" 0 >"$log" 2>&1 &
-DL_PIDS+=($!)
+LAB_PIDS+=($!)
 mockpid=$!
 URL=
 for i in $(seq 300); do
 	URL=$(sed -n 's/^listening on \([^ ]*\).*/\1/p' "$log")
 	[ -n "$URL" ] && break
-	dl_pid_alive "$mockpid" || break
+	lab_pid_alive "$mockpid" || break
 	sleep 0.1
 done
 [ -n "$URL" ] || { cat "$log"; dl_bail "mega-mock did not start"; }
@@ -35,28 +35,28 @@ dl_check "drop folder created (megajs lists it)" [ $? -eq 0 ]
     dl_notok "show drop: sc_live false (polling)"
 
 for s in 1 16 8192; do
-	dl_randfile "$DL_TMP/f$s" "$s"
-	dl_check "put $s bytes" dl_put a "f$s.bin" "$DL_TMP/f$s"
+	dl_randfile "$LAB_TMP/f$s" "$s"
+	dl_check "put $s bytes" dl_put a "f$s.bin" "$LAB_TMP/f$s"
 done
 for s in 1 16 8192; do
 	dl_check "show drop lists f$s.bin, size $s" \
 	    dl_wait_file a "f$s.bin" 10 "$s"
-	dl_get a "f$s.bin" >"$DL_TMP/f$s.back" 2>/dev/null
-	dl_check "get f$s.bin: same bytes" cmp -s "$DL_TMP/f$s" \
-	    "$DL_TMP/f$s.back"
+	dl_get a "f$s.bin" >"$LAB_TMP/f$s.back" 2>/dev/null
+	dl_check "get f$s.bin: same bytes" cmp -s "$LAB_TMP/f$s" \
+	    "$LAB_TMP/f$s.back"
 done
 list=$(dl_megajs "$NS" "$URL" "$EMAIL" "$PASS" list "$DL_FOLDER")
 echo "$list" | grep -q "^f16.bin 16 " && dl_ok "megajs lists f16.bin" ||
     dl_notok "megajs lists f16.bin"
 dl_megajs "$NS" "$URL" "$EMAIL" "$PASS" get "$DL_FOLDER" f16.bin \
-    >"$DL_TMP/f16.mj" 2>/dev/null
-dl_check "megajs downloads f16.bin (MAC valid)" cmp -s "$DL_TMP/f16" \
-    "$DL_TMP/f16.mj"
+    >"$LAB_TMP/f16.mj" 2>/dev/null
+dl_check "megajs downloads f16.bin (MAC valid)" cmp -s "$LAB_TMP/f16" \
+    "$LAB_TMP/f16.mj"
 
 # A change made by another client is found by polling f.
-dl_randfile "$DL_TMP/m" 100
+dl_randfile "$LAB_TMP/m" 100
 dl_megajs "$NS" "$URL" "$EMAIL" "$PASS" put "$DL_FOLDER" other.bin \
-    <"$DL_TMP/m" 2>/dev/null
+    <"$LAB_TMP/m" 2>/dev/null
 dl_check "a file megajs put is found by polling (60 s)" \
     dl_wait_file a other.bin 60 100
 
@@ -67,6 +67,6 @@ echo "$list" | grep -q "^f1.bin " && dl_notok "f1.bin gone on the server" ||
     dl_ok "f1.bin gone on the server"
 [ "$(dl_drop_field a .sc_live)" = false ] &&
     dl_ok "still sc_live false" || dl_notok "still sc_live false"
-dl_check "clawd still running" dl_pid_alive "${DL_CPID[a]}"
+dl_check "clawd still running" lab_pid_alive "${DL_CPID[a]}"
 
 dl_finish

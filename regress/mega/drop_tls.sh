@@ -8,8 +8,8 @@ set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
 
-dl_ns 1
-NS=$DL_LAST_NS
+lab_ns_add 1
+NS=$(lab_ns 1)
 dl_emu r "$NS" rogue
 URL=${DL_EURL[r]}
 
@@ -33,7 +33,7 @@ dl_check "a TLS/certificate error is logged" \
     dl_grep_log a 'certificate|tls|ssl|verify'
 cs=$(dl_stat r endpoints cs)
 dl_check "emulator saw no cs request (cs=$cs)" [ "$cs" = 0 ]
-dl_check "clawd still running" dl_pid_alive "${DL_CPID[a]}"
+dl_check "clawd still running" lab_pid_alive "${DL_CPID[a]}"
 dl_clawd_stop a
 
 # The same emulator's URL with the right CA works (the test is sound):
