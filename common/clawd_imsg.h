@@ -117,10 +117,13 @@ enum imsg_type {
 /*
  * The drop.  A file is at most DROP_FILE_MAX bytes, so that it fits in
  * one message with its header; names are DROP_NAME_MAX - 1 characters
- * of [A-Za-z0-9._-] at most.
+ * of [A-Za-z0-9._-] at most.  A message (a folder node whose attributes
+ * carry it, the rendezvous' way) is at most DROP_MSG_MAX bytes, so that
+ * its attribute text fits MEGA_ATTRJSON_MAX with its name.
  */
 #define DROP_FILE_MAX		8192
 #define DROP_NAME_MAX		128
+#define DROP_MSG_MAX		640
 
 /* IMSG_SOCKET_IPC, IMSG_CHILD_READY */
 struct imsg_ipc {
@@ -452,8 +455,8 @@ struct imsg_mega_session {
  */
 #define MEGA_HANDLE_MAX		9
 #define MEGA_NODEKEY_MAX	44	/* a 32-byte key */
-#define MEGA_ATTR_MAX		513	/* base64url attributes */
-#define MEGA_ATTRJSON_MAX	400	/* their JSON text */
+#define MEGA_ATTR_MAX		1409	/* base64url attributes, MA_ATTR_MAX + 1 */
+#define MEGA_ATTRJSON_MAX	1056	/* their JSON; holds a rendezvous message */
 
 /* IMSG_MEGA_NODE_OPEN */
 struct imsg_mega_node {

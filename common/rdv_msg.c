@@ -158,7 +158,7 @@ rdv_decode(struct rdv_msg *m, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* pending-<32 hex>.bin, response-<32 hex>.bin, request-<32 hex>.bin */
+/* offer-<32 hex>, response-<32 hex>, request-<32 hex> */
 int
 rdv_name(char *buf, size_t len, uint8_t kind, const uint8_t id[RDV_ID_LEN])
 {
@@ -168,8 +168,8 @@ rdv_name(char *buf, size_t len, uint8_t kind, const uint8_t id[RDV_ID_LEN])
 
 	for (i = 0; i < RDV_ID_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	n = snprintf(buf, len, "%s-%s.bin", kind == RDV_KIND_OFFER ?
-	    "pending" : kind == RDV_KIND_RESPONSE ? "response" : "request",
+	n = snprintf(buf, len, "%s-%s", kind == RDV_KIND_OFFER ?
+	    "offer" : kind == RDV_KIND_RESPONSE ? "response" : "request",
 	    hex);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
@@ -191,9 +191,9 @@ rdv_name_parse(const char *name, uint8_t *kind, uint8_t id[RDV_ID_LEN])
 	size_t		 i;
 	int		 hi, lo;
 
-	if (strncmp(name, "pending-", 8) == 0) {
+	if (strncmp(name, "offer-", 6) == 0) {
 		*kind = RDV_KIND_OFFER;
-		p = name + 8;
+		p = name + 6;
 	} else if (strncmp(name, "response-", 9) == 0) {
 		*kind = RDV_KIND_RESPONSE;
 		p = name + 9;
@@ -202,8 +202,7 @@ rdv_name_parse(const char *name, uint8_t *kind, uint8_t id[RDV_ID_LEN])
 		p = name + 8;
 	} else
 		return -1;
-	if (strlen(p) != RDV_ID_LEN * 2 + 4 ||
-	    strcmp(p + RDV_ID_LEN * 2, ".bin") != 0)
+	if (strlen(p) != RDV_ID_LEN * 2)
 		return -1;
 	for (i = 0; i < RDV_ID_LEN; i++) {
 		if ((hi = hexval(p[2 * i])) == -1 ||

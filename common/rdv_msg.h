@@ -1,6 +1,6 @@
 /*
  * The rendezvous wire format: offer, response and request messages,
- * their candidates, and the names of the drop files that carry them.
+ * their candidates, and the names of the drop nodes that carry them.
  * Shared by the netengine (which builds and reads the messages), the
  * crypto process (which seals and opens them) and the signaler (which
  * stores them in the drop); rdv_msg.c is pure, so that it can be
@@ -18,7 +18,7 @@
 
 #include "clawd_imsg.h"
 
-#define RDV_VERSION		1
+#define RDV_VERSION		2
 #define RDV_KIND_OFFER		1
 #define RDV_KIND_RESPONSE	2
 #define RDV_KIND_REQUEST	3	/* on demand: "send me an offer" */

@@ -1,9 +1,9 @@
 /*
- * Sealing and opening rendezvous files.  A file is HPKE (RFC 9180)
- * in Auth mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM,
- * from our static key to the peer's: confidential to the peer,
- * authenticated to us.  The file name is the associated data, so a
- * file renamed in the drop does not open.  Each connection's probe key
+ * Sealing and opening rendezvous messages.  A message is HPKE (RFC
+ * 9180) in Auth mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+ * AES-256-GCM, from our static key to the peer's: confidential to the
+ * peer, authenticated to us.  The message's name is the associated
+ * data, so a message renamed in the drop does not open.  Each connection's probe key
  * is derived here from the static Diffie-Hellman value (and the
  * pre-shared key) with the connection id as salt, so netengine gets a
  * key for this connection and nothing that outlives it.
@@ -26,7 +26,7 @@
 #include "noise.h"
 #include "crypto.h"
 
-static const char	 rdv_info[] = "clawd rendezvous v1";
+static const char	 rdv_info[] = "clawd rendezvous v2";
 static const char	 probe_info[] = "clawd probe v1";
 
 /* HKDF-SHA256(salt = connection id, ikm = DH || psk, info). */
@@ -122,10 +122,10 @@ rendezvous_seal(struct imsg *imsg)
 }
 
 /*
- * A file from the drop: try the keys of the peers who may have sent
+ * A message from the drop: try the keys of the peers who may have sent
  * it (offers come from peers we answer, responses from peers we offer
- * to).  A file that opens with none is dropped quietly: the folder is
- * open to anyone with the account.
+ * to).  A message that opens with none is dropped quietly: the folder
+ * is open to anyone with the account.
  */
 void
 rendezvous_open(struct imsg *imsg)

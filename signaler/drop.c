@@ -1,11 +1,14 @@
 /*
- * The drop: the files in the drop folder, and put, get, list and
- * delete on them.  Anyone with the account can write into the folder,
- * so every file is suspect: a name that does not decrypt, a size over
- * the limit or a flood of files costs a table entry at most, and
- * every file older than ten minutes is deleted, whoever made it.
- * Uploads are capped per minute so that clawd cannot flood the
- * account either.
+ * The drop: the nodes in the drop folder, and put, get, list and
+ * delete on them.  Files are clawctl's (an upload and a download
+ * each); messages, the rendezvous' way, are folder nodes whose
+ * attributes carry a few hundred bytes, made with one request and read
+ * from the node itself, as the tree or sc brings it, with none.
+ * Anyone with the account can write into the folder, so every node is
+ * suspect: a name that does not decrypt, a size over the limit or a
+ * flood of nodes costs a table entry at most, and every node older
+ * than ten minutes is deleted, whoever made it.  Puts are capped per
+ * minute so that clawd cannot flood the account either.
  *
  * The drop is the top of the MEGA client: it calls the session
  * (mega*.c) and the queue (megaq.c), and hears of the folder's files
@@ -39,10 +42,10 @@
 #define DROP_FILES_MAX		1024	/* entries kept; more are ignored */
 #define DROP_MAX_AGE		600	/* seconds, then deleted */
 #define DROP_SWEEP_SECS		60
-#define DROP_PUTS_PER_MIN	30
+#define DROP_PUTS_PER_MIN	30	/* files */
+#define DROP_MSGS_PER_MIN	600	/* messages */
 #define DROP_XFER_TRIES		5	/* per upload or download */
-#define DROP_RDV_AGE		360	/* s, rendezvous files fetched */
-#define DROP_RDV_FETCHES	4	/* rendezvous fetches at once */
+#define DROP_RDV_AGE		360	/* s, rendezvous messages read */
 #define DROP_PARK_MAX		16	/* requests waiting for the session */
 #define DROP_PARK_SECS		60	/* how long they wait at most */
 
@@ -55,9 +58,10 @@ struct drop_file {
 	int			 mine;
 	int			 seen;
 	int			 deleting;
-	int			 fetched;	/* rendezvous file, taken */
-	int			 queued;	/* ... waits for a fetch slot */
-	int64_t			 size;
+	int			 msg;		/* a message: a folder node */
+	int			 taken;		/* rendezvous message, read */
+	uint8_t			*blob;		/* the message, once opened */
+	int64_t			 size;		/* file, or blob */
 	int64_t			 ts;
 };
 
@@ -70,10 +74,9 @@ static char			 folder[MA_HANDLE_LEN + 1];
 static struct event		 sweep_ev;
 static int			 sweep_set;
 static time_t			 put_window;
-static unsigned int		 put_count;
+static unsigned int		 put_count, msg_count;
 static unsigned int		 name_gen;	/* stale name answers */
 static uint32_t			 roles_offer, roles_ahead, roles_ondemand;
-static unsigned int		 rdv_fetching;	/* in flight */
 
 /* Names of files we put lately: whose answers are for us. */
 #define DROP_MINE_MAX		64
@@ -93,13 +96,12 @@ struct drop_op {
 	size_t			 len;
 	char			 url[MA_URL_MAX + 1];
 	unsigned int		 tries;
-	int			 rdv;		/* for crypto, not clawctl */
+	int			 msg;		/* a message, not a file */
 	struct event		 retry;
 };
 
 static void	drop_sweep(int, short, void *);
-static void	drop_rdv_fetch(struct drop_file *);
-static void	drop_rdv_next(void);
+static void	drop_rdv_take(struct drop_file *);
 static void	drop_get_g(struct drop_op *);
 
 int
@@ -148,6 +150,7 @@ drop_remove(struct drop_file *f)
 {
 	TAILQ_REMOVE(&files, f, entry);
 	nfiles--;
+	free(f->blob);
 	free(f);
 }
 
@@ -163,6 +166,25 @@ drop_clear(void)
 }
 
 /* --- names ----------------------------------------------------------- */
+
+/* A message's bytes, from its attributes; a rendezvous one goes on. */
+static void
+drop_msg_read(struct drop_file *f, const char *json)
+{
+	uint8_t	 blob[DROP_MSG_MAX];
+	size_t	 len;
+
+	if (mega_attr_msg(json, blob, sizeof(blob), &len) == -1)
+		return;		/* a folder with a name and nothing else */
+	free(f->blob);
+	if ((f->blob = malloc(len)) == NULL) {
+		f->size = 0;
+		return;
+	}
+	memcpy(f->blob, blob, len);
+	f->size = len;
+	drop_rdv_take(f);
+}
 
 struct name_arg {
 	unsigned int	 gen;
@@ -185,10 +207,12 @@ drop_name_done(struct imsg *imsg, void *arg)
 		    sizeof(name)) == 0 && drop_name_ok(name)) {
 			strlcpy(f->name, name, sizeof(f->name));
 			f->named = 1;
-			drop_rdv_fetch(f);
+			if (f->msg)
+				drop_msg_read(f, na.json);
 		} else
 			f->named = -1;
 	}
+	explicit_bzero(&na, sizeof(na));
 	free(a);
 }
 
@@ -205,7 +229,7 @@ drop_ask_name(struct drop_file *f, const char *attr)
 	a->gen = name_gen;
 	strlcpy(a->h, f->h, sizeof(a->h));
 	memset(&nd, 0, sizeof(nd));
-	nd.t = MA_T_FILE;
+	nd.t = f->msg ? MA_T_FOLDER : MA_T_FILE;
 	strlcpy(nd.h, f->h, sizeof(nd.h));
 	strlcpy(nd.k, f->k, sizeof(nd.k));
 	strlcpy(nd.a, attr, sizeof(nd.a));
@@ -229,8 +253,8 @@ drop_sync_begin(void)
 }
 
 /*
- * Make room in a full table: the oldest file that is not a fresh
- * rendezvous file still to be read goes, so that junk in the folder
+ * Make room in a full table: the oldest node that is not a fresh
+ * rendezvous message still to be read goes, so that junk in the folder
  * cannot hide the next offer.
  */
 static int
@@ -242,7 +266,7 @@ drop_evict(void)
 	uint8_t			 kind, id[RDV_ID_LEN];
 
 	TAILQ_FOREACH(f, &files, entry) {
-		if (f->deleting || f->mine || (f->named == 1 && !f->fetched &&
+		if (f->deleting || f->mine || (f->named == 1 && !f->taken &&
 		    rdv_name_parse(f->name, &kind, id) == 0))
 			continue;
 		if (victim == NULL || f->ts < victim->ts)
@@ -273,13 +297,15 @@ drop_add(const struct ma_node *n)
 	strlcpy(f->h, n->h, sizeof(f->h));
 	if (!(n->flags & MA_NODE_NOKEY))
 		strlcpy(f->k, n->k, sizeof(f->k));
-	f->size = n->s;
+	f->msg = n->t == MA_T_FOLDER;
+	f->size = f->msg ? 0 : n->s;
 	f->ts = n->ts;
 	f->seen = 1;
 	f->named = -1;
 	TAILQ_INSERT_TAIL(&files, f, entry);
 	nfiles++;
-	log_debug("drop: file %s, %lld bytes", f->h, (long long)f->size);
+	log_debug("drop: %s %s, %lld bytes", f->msg ? "message" : "file",
+	    f->h, (long long)f->size);
 	return f;
 }
 
@@ -370,19 +396,12 @@ drop_result(uint32_t peerid, int error, const char *fmt, ...)
 static void
 drop_op_free(struct drop_op *op)
 {
-	int	 rdv_get;
-
 	if (op == NULL)
 		return;
-	rdv_get = op->type == OP_GET && op->rdv;
 	if (event_initialized(&op->retry))
 		evtimer_del(&op->retry);
 	free(op->data);
 	free(op);
-	if (rdv_get) {
-		rdv_fetching--;
-		drop_rdv_next();
-	}
 }
 
 static void
@@ -400,6 +419,8 @@ drop_op_fail(struct drop_op *op, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("drop: %s %s: %s", op->type == OP_PUT ? "put" :
 	    op->type == OP_GET ? "get" : "rm", op->name, msg);
+	if (op->msg && op->type == OP_PUT)
+		log_warnx("drop: a rendezvous message is lost");
 	drop_result(op->peerid, EIO, "%s: %s", op->name, msg);
 	drop_op_free(op);
 }
@@ -429,7 +450,7 @@ drop_op_later(struct drop_op *op, void (*fn)(int, short, void *))
 	return 0;
 }
 
-/* --- put: seal, u, upload, p ----------------------------------------- */
+/* --- put: seal, u, upload, p; a message: p alone ------------------------ */
 
 static void	drop_put_u(struct drop_op *);
 
@@ -458,6 +479,11 @@ drop_put_done(const json_t *res, int err, void *arg)
 		f->mine = 1;
 		if (f->ts == 0)
 			f->ts = time(NULL);
+		if (op->msg && f->blob == NULL) {
+			f->blob = op->data;
+			f->size = op->len;
+			op->data = NULL;
+		}
 	}
 	mega_stats.puts++;
 	strlcpy(recent[recent_next], op->name, sizeof(recent[0]));
@@ -578,16 +604,65 @@ drop_put_sealed(struct imsg *imsg, void *arg)
 	drop_put_u(op);
 }
 
-/* Store a file: for clawctl (peerid), or for crypto (peerid 0). */
+/* The per-minute counts of puts start again every minute. */
+static void
+drop_window(void)
+{
+	time_t	 now = time(NULL);
+
+	if (now - put_window >= 60) {
+		put_window = now;
+		put_count = msg_count = 0;
+	}
+}
+
+static void	drop_msg_keys(struct imsg *, void *);
+
+/*
+ * Start a put: the bytes copied, the attribute text (JSON, freed here)
+ * to crypto, which encrypts a file with its attributes or makes a
+ * message's node key and attributes.  -1 when out of memory.
+ */
+static int
+drop_put_start(uint32_t peerid, const char *name, const uint8_t *data,
+    size_t len, int msg, char *json)
+{
+	struct imsg_mega_new	 hdr;
+	struct drop_op		*op = NULL;
+	int			 sent;
+
+	if (json == NULL || (op = calloc(1, sizeof(*op))) == NULL ||
+	    (op->data = malloc(len)) == NULL) {
+		drop_op_free(op);
+		free(json);
+		return -1;
+	}
+	op->type = OP_PUT;
+	op->peerid = peerid;
+	op->msg = msg;
+	op->len = len;
+	strlcpy(op->name, name, sizeof(op->name));
+	memcpy(op->data, data, len);
+	memset(&hdr, 0, sizeof(hdr));
+	strlcpy(hdr.json, json, sizeof(hdr.json));
+	free(json);
+	if (msg)
+		sent = mega_crypto(IMSG_MEGA_NEW_FOLDER, &hdr, sizeof(hdr),
+		    NULL, 0, drop_msg_keys, op);
+	else
+		sent = mega_crypto(IMSG_MEGA_SEAL_FILE, &hdr, sizeof(hdr),
+		    op->data, len, drop_put_sealed, op);
+	if (sent == 0)
+		drop_op_fail(op, "crypto is not reachable");
+	explicit_bzero(&hdr, sizeof(hdr));
+	return 0;
+}
+
+/* Store a file for clawctl (peerid). */
 static void
 drop_put_data(uint32_t peerid, const char *name, const uint8_t *data,
     size_t len)
 {
-	struct imsg_mega_new	 hdr;
-	struct drop_op		*op;
-	char			*json;
-	time_t			 now = time(NULL);
-
 	if (!drop_name_ok(name)) {
 		drop_result(peerid, EINVAL, "bad file name");
 		return;
@@ -601,44 +676,72 @@ drop_put_data(uint32_t peerid, const char *name, const uint8_t *data,
 		drop_result(peerid, EEXIST, "%s exists in the drop", name);
 		return;
 	}
-	if (now - put_window >= 60) {
-		put_window = now;
-		put_count = 0;
-	}
+	drop_window();
 	if (put_count >= DROP_PUTS_PER_MIN) {
-		if (peerid == 0)
-			log_warnx("drop: rate limit, %s not stored", name);
 		drop_result(peerid, EAGAIN, "rate limit: at most %d files "
 		    "a minute", DROP_PUTS_PER_MIN);
 		return;
 	}
 	put_count++;
-	if ((op = calloc(1, sizeof(*op))) == NULL ||
-	    (op->data = malloc(len)) == NULL ||
-	    (json = mega_attr_json(name)) == NULL) {
-		drop_op_free(op);
+	if (drop_put_start(peerid, name, data, len, 0,
+	    mega_attr_json(name)) == -1)
 		drop_result(peerid, ENOMEM, "out of memory");
+}
+
+static void
+drop_msg_keys(struct imsg *imsg, void *arg)
+{
+	struct drop_op			*op = arg;
+	struct imsg_mega_new_node	 nn;
+	json_t				*b;
+
+	if (imsg_get_data(imsg, &nn, sizeof(nn)) == -1)
+		fatalx("bad MEGA_NEW_NODE");
+	nn.k[sizeof(nn.k) - 1] = '\0';
+	nn.a[sizeof(nn.a) - 1] = '\0';
+	if (nn.error != 0) {
+		drop_op_fail(op, "crypto could not make the node");
 		return;
 	}
-	op->type = OP_PUT;
-	op->peerid = peerid;
-	op->len = len;
-	strlcpy(op->name, name, sizeof(op->name));
-	memcpy(op->data, data, len);
-	memset(&hdr, 0, sizeof(hdr));
-	strlcpy(hdr.json, json, sizeof(hdr.json));
-	free(json);
-	if (mega_crypto(IMSG_MEGA_SEAL_FILE, &hdr, sizeof(hdr), op->data,
-	    len, drop_put_sealed, op) == 0)
-		drop_op_fail(op, "crypto is not reachable");
+	strlcpy(op->k, nn.k, sizeof(op->k));
+	b = ma_batch_new();
+	ma_req_p_folder(b, folder, nn.a, nn.k, mega_client_id());
+	mq_cs(mq_take(b), 0, drop_put_done, op);
 }
 
 /*
- * CTL_DROP_PUT from clawctl, RDV_PUT from crypto: a name, the bytes
- * (the catalogue has checked that the name is there).
+ * Store a message for crypto: it makes a folder key and encrypts the
+ * attributes that carry the message, then one p command (batched with
+ * whatever else is queued) makes the node.
  */
 static void
-drop_put(uint32_t peerid, const uint8_t *msg, size_t msglen)
+drop_msg_put(const char *name, const uint8_t *data, size_t len)
+{
+	if (!drop_name_ok(name) || len == 0 || len > DROP_MSG_MAX) {
+		log_warnx("drop: a message of %zu bytes refused", len);
+		return;
+	}
+	if (drop_by_name(name) != NULL) {
+		log_warnx("drop: %s exists in the drop", name);
+		return;
+	}
+	drop_window();
+	if (msg_count >= DROP_MSGS_PER_MIN) {
+		log_warnx("drop: rate limit, %s not stored", name);
+		return;
+	}
+	msg_count++;
+	if (drop_put_start(0, name, data, len, 1,
+	    mega_attr_json_msg(name, data, len)) == -1)
+		log_warnx("drop: %s not stored: out of memory", name);
+}
+
+/*
+ * CTL_DROP_PUT from clawctl (a file), RDV_PUT from crypto (a message):
+ * a name, the bytes (the catalogue has checked that the name is there).
+ */
+static void
+drop_put(uint32_t type, uint32_t peerid, const uint8_t *msg, size_t msglen)
 {
 	struct ctl_drop_name	 dn;
 
@@ -646,7 +749,11 @@ drop_put(uint32_t peerid, const uint8_t *msg, size_t msglen)
 		fatalx("bad drop put of %zu bytes", msglen);
 	memcpy(&dn, msg, sizeof(dn));
 	dn.name[sizeof(dn.name) - 1] = '\0';
-	drop_put_data(peerid, dn.name, msg + sizeof(dn), msglen - sizeof(dn));
+	if (type == IMSG_RDV_PUT)
+		drop_msg_put(dn.name, msg + sizeof(dn), msglen - sizeof(dn));
+	else
+		drop_put_data(peerid, dn.name, msg + sizeof(dn),
+		    msglen - sizeof(dn));
 }
 
 /* --- get: g, download, open ------------------------------------------ */
@@ -656,7 +763,6 @@ drop_get_opened(struct imsg *imsg, void *arg)
 {
 	struct drop_op		*op = arg;
 	struct imsg_mega_opened	 oh;
-	struct ctl_drop_name	 dn;
 	struct ibuf		 b;
 	uint8_t			 buf[DROP_FILE_MAX];
 	size_t			 len;
@@ -673,18 +779,10 @@ drop_get_opened(struct imsg *imsg, void *arg)
 	if (ibuf_get(&b, buf, len) == -1)
 		fatalx("bad MEGA_OPENED");
 	mega_stats.gets++;
-	if (op->rdv) {
-		/* A rendezvous file: crypto opens the sealed message. */
-		memset(&dn, 0, sizeof(dn));
-		strlcpy(dn.name, op->name, sizeof(dn.name));
-		proc_child_compose2(PROC_CRYPTO, IMSG_RDV_OPEN, 0, &dn,
-		    sizeof(dn), buf, len);
-	} else {
-		proc_child_compose(PROC_NETENGINE, IMSG_CTL_DROP_DATA,
-		    op->peerid, 0, -1, buf, len);
-		proc_child_compose(PROC_NETENGINE, IMSG_CTL_END, op->peerid,
-		    0, -1, NULL, 0);
-	}
+	proc_child_compose(PROC_NETENGINE, IMSG_CTL_DROP_DATA, op->peerid, 0,
+	    -1, buf, len);
+	proc_child_compose(PROC_NETENGINE, IMSG_CTL_END, op->peerid, 0, -1,
+	    NULL, 0);
 	explicit_bzero(buf, len);
 	drop_op_free(op);
 }
@@ -771,6 +869,19 @@ drop_get(uint32_t peerid, const char *name)
 		    name);
 		return;
 	}
+	if (f->msg) {
+		/* A message: its bytes are here already. */
+		if (f->blob == NULL) {
+			drop_result(peerid, ENOENT, "%s: a folder, not a "
+			    "message", name);
+			return;
+		}
+		proc_child_compose(PROC_NETENGINE, IMSG_CTL_DROP_DATA, peerid,
+		    0, -1, f->blob, f->size);
+		proc_child_compose(PROC_NETENGINE, IMSG_CTL_END, peerid, 0,
+		    -1, NULL, 0);
+		return;
+	}
 	if ((op = calloc(1, sizeof(*op))) == NULL) {
 		drop_result(peerid, ENOMEM, "out of memory");
 		return;
@@ -816,6 +927,7 @@ drop_rm_done(const json_t *res, int err, void *arg)
 	drop_op_free(op);
 }
 
+/* Delete a node; for no one waiting (peerid 0), in the next batch. */
 static void
 drop_rm_file(uint32_t peerid, struct drop_file *f)
 {
@@ -834,10 +946,10 @@ drop_rm_file(uint32_t peerid, struct drop_file *f)
 	f->deleting = 1;
 	b = ma_batch_new();
 	ma_req_d(b, f->h, mega_client_id());
-	mq_cs(mq_take(b), 0, drop_rm_done, op);
+	mq_cs(mq_take(b), peerid == 0 ? MQ_LAZY : 0, drop_rm_done, op);
 }
 
-/* Every file older than ten minutes goes, ours or not. */
+/* Every node older than ten minutes goes, ours or not. */
 static void
 drop_sweep(int fd, short ev, void *arg)
 {
@@ -863,7 +975,7 @@ drop_sweep(int fd, short ev, void *arg)
 		    n == 1 ? "" : "s", DROP_MAX_AGE / 60);
 }
 
-/* --- rendezvous files ------------------------------------------------- */
+/* --- rendezvous messages ---------------------------------------------- */
 
 void
 drop_roles(uint32_t offer, uint32_t ahead, uint32_t ondemand)
@@ -873,7 +985,7 @@ drop_roles(uint32_t offer, uint32_t ahead, uint32_t ondemand)
 	roles_ondemand = ondemand;
 }
 
-/* Did we put a file of this kind with this id lately? */
+/* Did we put a message of this kind with this id lately? */
 static int
 drop_put_lately(uint8_t kind, const uint8_t id[RDV_ID_LEN])
 {
@@ -889,7 +1001,7 @@ drop_put_lately(uint8_t kind, const uint8_t id[RDV_ID_LEN])
 }
 
 /*
- * Can this file be for us?  Offers, if we answer a peer ahead of time
+ * Can this message be for us?  Offers, if we answer a peer ahead of time
  * (then any offer may be ours), or if it answers a request of ours;
  * responses to our offers; requests, if we offer to anyone.  Everything
  * else stays unread: with many clients sharing a folder, each must not
@@ -910,71 +1022,38 @@ drop_rdv_wanted(uint8_t kind, const uint8_t id[RDV_ID_LEN])
 	return 0;
 }
 
-/* A rendezvous file from someone else, fresh and maybe ours: fetch it. */
+/*
+ * A rendezvous message from someone else, fresh and maybe ours: crypto
+ * tries to open it.  Its bytes came with the node: nothing to fetch.
+ */
 static void
-drop_rdv_fetch(struct drop_file *f)
+drop_rdv_take(struct drop_file *f)
 {
-	struct drop_op	*op;
-	uint8_t		 kind, id[RDV_ID_LEN];
+	struct ctl_drop_name	 dn;
+	uint8_t			 kind, id[RDV_ID_LEN];
 
-	if (f->mine || f->fetched || f->named != 1 ||
+	if (f->mine || f->taken || f->named != 1 || f->blob == NULL ||
 	    rdv_name_parse(f->name, &kind, id) == -1 ||
 	    !drop_rdv_wanted(kind, id) ||
-	    time(NULL) - f->ts > DROP_RDV_AGE || f->size <= 0 ||
-	    f->size > DROP_FILE_MAX || !mega_usable())
+	    time(NULL) - f->ts > DROP_RDV_AGE || !mega_usable())
 		return;
-	/*
-	 * A few at a time, oldest first: a folder flooded with files
-	 * that look like offers must not start a download for each at
-	 * once (memory, connections); the others wait their turn.
-	 */
-	if (rdv_fetching >= DROP_RDV_FETCHES) {
-		f->queued = 1;
-		return;
-	}
-	if ((op = calloc(1, sizeof(*op))) == NULL)
-		return;
-	f->queued = 0;
-	f->fetched = 1;
-	rdv_fetching++;
-	op->type = OP_GET;
-	op->rdv = 1;
-	strlcpy(op->name, f->name, sizeof(op->name));
-	strlcpy(op->h, f->h, sizeof(op->h));
-	strlcpy(op->k, f->k, sizeof(op->k));
-	log_debug("drop: fetching %s", f->name);
-	drop_get_g(op);
+	f->taken = 1;
+	mega_stats.gets++;
+	memset(&dn, 0, sizeof(dn));
+	strlcpy(dn.name, f->name, sizeof(dn.name));
+	log_debug("drop: reading %s", f->name);
+	proc_child_compose2(PROC_CRYPTO, IMSG_RDV_OPEN, 0, &dn, sizeof(dn),
+	    f->blob, f->size);
 }
 
-/* A fetch slot is free: the oldest file waiting for one. */
-static void
-drop_rdv_next(void)
-{
-	static int		 busy;
-	struct drop_file	*f, *next;
-
-	if (busy)
-		return;		/* a fetch that failed at once: no recursion */
-	busy = 1;
-	TAILQ_FOREACH_SAFE(f, &files, entry, next) {
-		if (rdv_fetching >= DROP_RDV_FETCHES)
-			break;
-		if (f->queued) {
-			f->queued = 0;
-			drop_rdv_fetch(f);
-		}
-	}
-	busy = 0;
-}
-
-/* From crypto: a sealed offer or response to store. */
+/* From crypto: a sealed offer, response or request to store. */
 void
 drop_rdv_put(struct imsg *imsg)
 {
 	drop_request(imsg);
 }
 
-/* From netengine: a file of ours, or an answer, is no longer needed. */
+/* From netengine: a message of ours, or an answer, is no longer needed. */
 void
 drop_rdv_rm(const char *name)
 {
@@ -1058,7 +1137,7 @@ drop_run(uint32_t type, uint32_t peerid, const uint8_t *data, size_t len)
 	switch (type) {
 	case IMSG_CTL_DROP_PUT:
 	case IMSG_RDV_PUT:
-		drop_put(peerid, data, len);
+		drop_put(type, peerid, data, len);
 		break;
 	case IMSG_CTL_DROP_GET:
 	case IMSG_CTL_DROP_RM:

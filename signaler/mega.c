@@ -31,6 +31,7 @@
 #include "clawd.h"
 #include "clawd_imsg.h"
 #include "log.h"
+#include "b64url.h"
 #include "proc.h"
 #include "signaler.h"
 #include "mega.h"
@@ -250,14 +251,13 @@ mega_attr_name(const char *json, char *name, size_t len)
 	return rv;
 }
 
-/* {"n":name} as the JSON text crypto encrypts. */
-char *
-mega_attr_json(const char *name)
+/* Attributes as the JSON text crypto encrypts, if it fits; o is freed. */
+static char *
+mega_attr_dump(json_t *o)
 {
-	json_t	*o;
 	char	*s;
 
-	if ((o = json_pack("{s:s}", "n", name)) == NULL)
+	if (o == NULL)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -266,6 +266,46 @@ mega_attr_json(const char *name)
 		return NULL;
 	}
 	return s;
+}
+
+/* {"n":name} */
+char *
+mega_attr_json(const char *name)
+{
+	return mega_attr_dump(json_pack("{s:s}", "n", name));
+}
+
+/*
+ * A drop message's attributes: {"n":name,"cw":"<base64url of blob>"}.
+ * "cw" is clawd's key; MEGA's clients keep keys they do not know.
+ */
+char *
+mega_attr_json_msg(const char *name, const uint8_t *blob, size_t len)
+{
+	char	 b64[B64URL_LEN(DROP_MSG_MAX) + 1];
+
+	if (len == 0 || len > DROP_MSG_MAX ||
+	    b64url_encode(b64, sizeof(b64), blob, len) == -1)
+		return NULL;
+	return mega_attr_dump(json_pack("{s:s, s:s}", "n", name, "cw", b64));
+}
+
+/* The blob of a drop message's attributes; -1 if there is none. */
+int
+mega_attr_msg(const char *json, uint8_t *blob, size_t cap, size_t *len)
+{
+	json_t		*o, *cw;
+	const char	*s;
+	int		 rv = -1;
+
+	if ((o = json_loads(json, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return -1;
+	if (json_is_object(o) && (cw = json_object_get(o, "cw")) != NULL &&
+	    json_is_string(cw) && (s = json_string_value(cw)) != NULL &&
+	    b64url_decode(blob, cap, len, s, strlen(s)) == 0 && *len > 0)
+		rv = 0;
+	json_decref(o);
+	return rv;
 }
 
 /*

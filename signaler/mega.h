@@ -50,6 +50,16 @@ struct mega_stats {
 /* Flags of a queued command. */
 #define MQ_ALONE	0x01	/* in a batch of its own (f, us0, us) */
 #define MQ_LOGIN	0x02	/* may go without a session */
+#define MQ_LAZY		0x04	/* waits up to MQ_LAZY_MS for company */
+
+/*
+ * Every batch waits MQ_GATHER_MS before it leaves, so that the commands
+ * one event brings (a server answering many requests, each through the
+ * crypto process) go in one request; a lazy command (a delete nobody
+ * waits for) waits for the next batch to ride in, or MQ_LAZY_MS.
+ */
+#define MQ_GATHER_MS	15
+#define MQ_LAZY_MS	3000
 
 /*
  * A command's outcome: err is 0 with the result, a MEGA error code, or
@@ -128,6 +138,8 @@ const char	*mega_folder(void);
 const char	*mega_account_name(void);
 int		 mega_attr_name(const char *, char *, size_t);
 char		*mega_attr_json(const char *);
+char		*mega_attr_json_msg(const char *, const uint8_t *, size_t);
+int		 mega_attr_msg(const char *, uint8_t *, size_t, size_t *);
 
 /* megatree.c */
 void		 mega_reload(void);

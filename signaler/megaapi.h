@@ -28,7 +28,7 @@
 #define MA_KEY16_LEN		22	/* folder key / MK, 16 bytes */
 #define MA_KEY32_LEN		43	/* file key K, 32 bytes */
 #define MA_SALT_LEN		43	/* v2 salt, 32 bytes */
-#define MA_ATTR_MAX		512	/* base64url of an attribute blob */
+#define MA_ATTR_MAX		1408	/* base64url of an attribute blob */
 #define MA_KEYFIELD_MAX		4096	/* a node's whole "k" field */
 #define MA_CSID_MAX		1024	/* csid MPI, up to RSA-4096 */
 #define MA_PRIVK_MAX		2048	/* privk, up to RSA-4096 */

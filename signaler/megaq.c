@@ -46,6 +46,7 @@ struct mq_cmd {
 	int			 flags;
 	mq_cb			*cb;
 	void			*arg;
+	struct timespec		 queued;	/* MQ_LAZY: since when */
 };
 TAILQ_HEAD(mq_cmds, mq_cmd);
 
@@ -60,6 +61,8 @@ static struct {
 	int		 ctx;		/* MA_CTX_CS or MA_CTX_LOGIN */
 	char		 hashcash[160];	/* the answer header, or "" */
 	struct event	 timer;
+	struct event	 gather;	/* a batch collecting commands */
+	int		 gather_lazy;	/* ... lazy ones only, long */
 	struct timespec	 until;		/* end of the back-off */
 	int		 asked;		/* for the API host's address */
 	unsigned int	 failures;	/* in a row, for the back-off */
@@ -84,6 +87,7 @@ static size_t			 nfetches;
 static void	mq_send(void);
 static void	mq_done(const struct https_reply *, void *);
 static void	mq_timer(int, short, void *);
+static void	mq_gathered(int, short, void *);
 
 void
 mq_init(const struct mq_hooks *hooks)
@@ -93,6 +97,7 @@ mq_init(const struct mq_hooks *hooks)
 	mq.hooks = hooks;
 	TAILQ_INIT(&mq.queue);
 	evtimer_set(&mq.timer, mq_timer, NULL);
+	evtimer_set(&mq.gather, mq_gathered, NULL);
 	arc4random_buf(rnd, sizeof(rnd));
 	ma_seq_init(&mq.seq, rnd);
 }
@@ -132,6 +137,7 @@ mq_cs(json_t *cmd, int flags, mq_cb *cb, void *arg)
 	c->flags = flags;
 	c->cb = cb;
 	c->arg = arg;
+	clock_gettime(CLOCK_MONOTONIC, &c->queued);
 	if (flags & MQ_LOGIN)
 		TAILQ_INSERT_HEAD(&mq.queue, c, entry);
 	else
@@ -220,18 +226,81 @@ mq_timer(int fd, short ev, void *arg)
 		mq_kick();
 }
 
-/* Start the next batch if nothing is out and nothing holds us back. */
+/*
+ * How long the queue may still wait: 0 to send now, else the
+ * milliseconds until the oldest lazy command's time is up (every
+ * queued command is lazy).
+ */
+static long long
+mq_lazy_wait(void)
+{
+	struct mq_cmd	*c;
+	struct timespec	 now;
+	long long	 ms, wait = MQ_LAZY_MS;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	TAILQ_FOREACH(c, &mq.queue, entry) {
+		if (!(c->flags & MQ_LAZY))
+			return 0;
+		ms = MQ_LAZY_MS - ((long long)(now.tv_sec -
+		    c->queued.tv_sec) * 1000 + (now.tv_nsec -
+		    c->queued.tv_nsec) / 1000000);
+		if (ms <= 0)
+			return 0;
+		if (ms < wait)
+			wait = ms;
+	}
+	return wait;
+}
+
+/*
+ * Start the next batch if nothing is out and nothing holds us back:
+ * after MQ_GATHER_MS, so that what comes meanwhile goes too, or when
+ * the lazy commands' time is up.
+ */
 void
 mq_kick(void)
+{
+	struct timeval	 tv;
+	long long	 wait;
+
+	if (mq.busy || mq.ninflight > 0 || evtimer_pending(&mq.timer, NULL) ||
+	    TAILQ_EMPTY(&mq.queue) || !https_ready())
+		return;
+	wait = mq_lazy_wait();
+	if (evtimer_pending(&mq.gather, NULL)) {
+		/* Gathering already; only a lazy wait gives way. */
+		if (!mq.gather_lazy || wait > 0)
+			return;
+		evtimer_del(&mq.gather);
+	}
+	mq.gather_lazy = wait > 0;
+	if (wait < MQ_GATHER_MS)
+		wait = MQ_GATHER_MS;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(&mq.gather, &tv);
+}
+
+static void
+mq_gathered(int fd, short ev, void *arg)
 {
 	struct mq_cmd	*c, *next;
 	json_t		*batch;
 	size_t		 i;
 	int		 login;
 
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	mq.gather_lazy = 0;
 	if (mq.busy || mq.ninflight > 0 || evtimer_pending(&mq.timer, NULL) ||
 	    TAILQ_EMPTY(&mq.queue) || !https_ready())
 		return;
+	if (mq_lazy_wait() > 0) {
+		mq_kick();	/* only lazy ones, not due yet */
+		return;
+	}
 	login = mq.hooks->sid() == NULL;
 	c = TAILQ_FIRST(&mq.queue);
 	if (login && !(c->flags & MQ_LOGIN))

@@ -226,7 +226,8 @@ mega_sc_packets(const struct ma_sc *sc)
 		case MA_PKT_T:
 			for (j = 0; j < p->nnodes; j++) {
 				n = &sc->nodes.v[p->node0 + j];
-				if (n->t == MA_T_FILE &&
+				if ((n->t == MA_T_FILE ||
+				    n->t == MA_T_FOLDER) &&
 				    strcmp(n->p, sess.drop) == 0)
 					sess.ev->on_node(n);
 				/*

@@ -297,7 +297,8 @@ mega_walk_decide(void)
 	sess.ev->on_sync_begin();
 	for (i = 0; i < sess.nodes.n; i++) {
 		n = &sess.nodes.v[i];
-		if (n->t == MA_T_FILE && strcmp(n->p, sess.cur) == 0)
+		if ((n->t == MA_T_FILE || n->t == MA_T_FOLDER) &&
+		    strcmp(n->p, sess.cur) == 0)
 			sess.ev->on_node(n);
 	}
 	sess.ev->on_sync_end();

@@ -3,8 +3,8 @@
 # folder is writable by anyone with the account, and the UDP port is
 # open to anyone: host2 (role answer) runs alone first while the test,
 # holding host1's private key, puts genuine, replayed, stale, damaged,
-# misaddressed and foreign files in the folder, floods it with junk
-# and floods host2's port with probe lookalikes.  host2 must answer
+# misaddressed and foreign messages (and files) in the folder, floods
+# it with junk and floods host2's port with probe lookalikes.  host2 must answer
 # exactly the genuine offers, log each refusal at most once, never
 # answer a probe it has no key for, stay alive within a memory bound;
 # then host1 starts and the two connect as usual.
@@ -14,7 +14,7 @@
 FORGE="python3 $LAB_DIR/rdvforge.py"
 FOLDER=/temp-share/clawchat-connections
 # The first flood sets the signaler's high-water mark (libcurl, JSON of
-# the sc replies, 400 files in its table): up to 16 MiB measured 12.
+# the sc replies, 400 nodes in its table): up to 16 MiB measured 12.
 # The second must cost next to nothing more: that is the leak check.
 RSS_GROWTH_KB=16384		# per process, over both floods
 RSS_GROWTH2_KB=4096		# per process, over the second
@@ -35,8 +35,8 @@ LOG2=$LAB_TMP/clawd-host2/clawd.log
 W=$LAB_TMP/attack
 mkdir -p "$W"
 
-# As lab_clawd_spawn, but -vv: files that open with no key are logged
-# at debug level only.
+# As lab_clawd_spawn, but -vv: messages that open with no key are
+# logged at debug level only.
 spawn_vv()
 {
 	local ns=$1 d=$LAB_TMP/clawd-$1
@@ -54,9 +54,43 @@ mj()
 	    --password password-v1 "$@"
 }
 
+# A message NAME with the bytes of FILE, as any MEGA client can make.
 put()
 {
+	mj putmsg "$FOLDER" "$1" <"$2" 2>>"$W/mj.log"
+}
+
+# A file NAME, uploaded.
+putfile()
+{
 	mj put "$FOLDER" "$1" <"$2" 2>>"$W/mj.log"
+}
+
+# Run node code CODE with megajs logged in: s the Storage, d the drop
+# folder, crypto required; further arguments from process.argv[2].
+mjs()
+{
+	local code=$1
+
+	shift
+	lab_exec inet env NODE_PATH="$LAB_TOP/regress/mega/node_modules" \
+	    node --require "$LAB_TOP/regress/mega/webcrypto.js" -e '
+const { Storage } = require("megajs")
+const crypto = require("crypto")
+async function main () {
+  const s = new Storage({ email: "v1@test.invalid",
+    password: "password-v1", gateway: process.argv[1],
+    keepalive: false, autologin: true })
+  s.api.on("error", () => {})
+  await s.ready
+  let d = s.root
+  for (const p of ["temp-share", "clawchat-connections"])
+    d = d.children.find((c) => c.directory && c.name === p)
+'"$code"'
+}
+main().then(() => process.exit(0),
+  (e) => { console.error(e && e.message); process.exit(1) })
+' "$RDV_API" "$@" 2>>"$W/mj.log"
 }
 
 # Lines of host2's log with a fixed string.
@@ -92,11 +126,11 @@ forge()
 	    lab_die "rdvforge seal $n"
 }
 
-# Until host2 logs a verdict on NAME (or fetched it and a few seconds
+# Until host2 logs a verdict on NAME (or read it and a few seconds
 # passed, for what is logged at debug level only).
 settle()
 {
-	rdv_until 20 has_log "drop: fetching $1" || return 1
+	rdv_until 20 has_log "drop: reading $1" || return 1
 	rdv_until 5 has_verdict "$1"
 	sleep 1
 	return 0
@@ -134,9 +168,7 @@ print(json.load(sys.stdin)["counters"].get(sys.argv[1], -1))' "$1"
 
 hexof()
 {
-	local s=${1#*-}
-
-	printf '%s' "${s%.bin}"
+	printf '%s' "${1#*-}"
 }
 
 # --- host2 alone ----------------------------------------------------
@@ -153,17 +185,17 @@ RDV_PORT=$(sed -n 's/.*listening on udp port \([0-9]*\).*/\1/p' "$LOG2" |
 G1=$($FORGE name)
 forge "$G1"
 put "$G1" "$W/$G1" || lab_die "megajs put $G1"
-R1=response-$(hexof "$G1").bin
+R1=response-$(hexof "$G1")
 if rdv_until 20 has_log "answered offer $G1"; then
 	lab_ok "genuine offer answered"
 else
 	lab_fail "genuine offer not answered"
 fi
-rdv_until 20 eval 'mj list "$FOLDER" | grep -q "^$R1 "' ||
+rdv_until 20 eval 'mj msgs "$FOLDER" | grep -q "^$R1 "' ||
     lab_fail "no $R1 in the folder"
-# The interop check: a file clawd sealed opens here, and its token is
-# the hash of our offer file.
-if mj get "$FOLDER" "$R1" >"$W/$R1" 2>>"$W/mj.log" &&
+# The interop check: a message clawd sealed opens here, and its token
+# is the hash of our offer.
+if mj getmsg "$FOLDER" "$R1" >"$W/$R1" 2>>"$W/mj.log" &&
     $FORGE open --key "$K1" --from "$P2" --name "$R1" <"$W/$R1" \
     >"$W/r1.txt"; then
 	tok=$(sed -n 's/^token=//p' "$W/r1.txt")
@@ -177,7 +209,7 @@ else
 	lab_fail "clawd's response $R1 does not open here"
 fi
 
-mj rm "$FOLDER" "$G1" 2>>"$W/mj.log"
+mj rmmsg "$FOLDER" "$G1" 2>>"$W/mj.log"
 sleep 1
 put "$G1" "$W/$G1" || lab_die "megajs put $G1 again"
 settle "$G1"
@@ -243,82 +275,81 @@ for c in "tampered:$B_FLIP:flip" "truncated:$B_TRUNC:trunc" \
 	fi
 done
 
-# --- 4. foreign files ----------------------------------------------
+# --- 4. foreign files and messages ---------------------------------
+# Files, even with a rendezvous name, are not messages; messages too
+# big for their attributes, not base64url, or with no bytes at all are
+# listed (as foreign where the name is past reading) and left alone.
 head -c 9000 /dev/urandom >"$W/huge"
 : >"$W/empty"
 head -c 100 /dev/urandom >"$W/small"
+head -c 3000 /dev/urandom >"$W/bigmsg"
 F_HUGE=$($FORGE name)
 F_EMPTY=$($FORGE name)
 F_RAND=notes-$RANDOM$RANDOM.txt
-F_NAMES="$F_RAND pending-xyz.bin pending-$(hexof "$F_HUGE").bin.txt"
-F_NAMES="$F_NAMES PENDING-$(hexof "$F_HUGE" | tr a-f A-F).bin"
-put "$F_HUGE" "$W/huge" || lab_fail "megajs put huge"
-put "$F_EMPTY" "$W/empty" || lab_log "megajs cannot put an empty file"
-put "big-$RANDOM.dat" "$W/huge" || lab_fail "megajs put big"
+F_NAMES="$F_RAND offer-xyz offer-$(hexof "$F_HUGE").txt"
+F_NAMES="$F_NAMES OFFER-$(hexof "$F_HUGE" | tr a-f A-F)"
+putfile "$F_HUGE" "$W/huge" || lab_fail "megajs put huge"
+putfile "$F_EMPTY" "$W/empty" || lab_log "megajs cannot put an empty file"
+putfile "big-$RANDOM.dat" "$W/huge" || lab_fail "megajs put big"
 for n in $F_NAMES; do
-	put "$n" "$W/small" || lab_fail "megajs put $n"
+	putfile "$n" "$W/small" || lab_fail "megajs put $n"
 done
+M_BIG=$($FORGE name)
+M_BAD=$($FORGE name)
+M_NONE=$($FORGE name)
+put "$M_BIG" "$W/bigmsg" || lab_fail "megajs putmsg big"
+mjs '
+  await d.mkdir({ name: process.argv[2], attributes: { cw: "!not*b64" } })
+  await d.mkdir({ name: process.argv[3] })' "$M_BAD" "$M_NONE" ||
+    lab_fail "megajs: bad messages not made"
 listed()
 {
 	local d n
 
 	d=$(lab_ctl_at host2 show drop 2>/dev/null) || return 1
-	for n in "$F_HUGE" $F_NAMES; do
+	for n in "$F_HUGE" $F_NAMES "$M_BAD" "$M_NONE"; do
 		grep -qF -- "$n" <<<"$d" || return 1
 	done
+	grep -q '^(foreign)' <<<"$d"
 }
 if rdv_until 20 listed; then
-	lab_ok "foreign files listed by show drop"
+	lab_ok "foreign files and messages listed by show drop"
 else
-	lab_fail "foreign files not all in show drop"
+	lab_fail "foreign files and messages not all in show drop"
 	lab_ctl_at host2 show drop
 fi
 sleep 2
 l=0
-for n in "$F_HUGE" "$F_EMPTY" $F_NAMES; do
+for n in "$F_HUGE" "$F_EMPTY" $F_NAMES "$M_BIG" "$M_BAD" "$M_NONE"; do
 	has_log "answered offer $n" && l=$((l + 1))
-	has_log "drop: fetching $n" && l=$((l + 1))
+	has_log "drop: reading $n" && l=$((l + 1))
 done
 if [ "$l" -eq 0 ] && alive; then
-	lab_ok "foreign files ignored, host2 alive"
+	lab_ok "foreign files and messages ignored, host2 alive"
 else
-	lab_fail "foreign files: $l fetched or answered, or host2 dead"
+	lab_fail "foreign files and messages: $l read or answered, or" \
+	    "host2 dead"
 fi
 
 # --- 5. a flood of junk --------------------------------------------
-# NFLOOD files with rendezvous names and others, random bytes, 10 at
-# a time from one megajs session.
+# NFLOOD messages with rendezvous names and others, random bytes, 10
+# at a time from one megajs session.
 flood()
 {
-	lab_exec inet env NODE_PATH="$LAB_TOP/regress/mega/node_modules" \
-	    node --require "$LAB_TOP/regress/mega/webcrypto.js" -e '
-const { Storage } = require("megajs")
-const crypto = require("crypto")
-async function main () {
-  const s = new Storage({ email: "v1@test.invalid",
-    password: "password-v1", gateway: process.argv[1],
-    keepalive: false, autologin: true })
-  s.api.on("error", () => {})
-  await s.ready
-  let d = s.root
-  for (const p of ["temp-share", "clawchat-connections"])
-    d = d.children.find((c) => c.directory && c.name === p)
+	mjs '
   const n = +process.argv[2]
   for (let i = 0; i < n; i += 10) {
     const w = []
     for (let j = i; j < i + 10 && j < n; j++) {
       const id = crypto.randomBytes(16).toString("hex")
-      const name = j % 2 ? "pending-" + id + ".bin" :
-        j % 3 ? "response-" + id + ".bin" : "junk-" + id
-      const data = crypto.randomBytes(1 + crypto.randomInt(700))
-      w.push(d.upload({ name, size: data.length }, data).complete)
+      const name = j % 2 ? "offer-" + id :
+        j % 3 ? "response-" + id : "junk-" + id
+      const data = crypto.randomBytes(1 + crypto.randomInt(600))
+      w.push(d.mkdir({ name,
+        attributes: { cw: data.toString("base64url") } }))
     }
     await Promise.all(w)
-  }
-}
-main().then(() => process.exit(0),
-  (e) => { console.error(e && e.message); process.exit(1) })
-' "$RDV_API" "$NFLOOD" 2>>"$W/mj.log"
+  }' "$NFLOOD"
 }
 
 # Two floods: the first may raise the heap's high-water mark, the
@@ -329,13 +360,13 @@ flood || lab_fail "flood upload"
 sleep 5
 rss >"$W/rss1"
 flood || lab_fail "second flood upload"
-lab_log "two floods of $NFLOOD files in $(( $(date +%s) - t0 )) s"
+lab_log "two floods of $NFLOOD messages in $(( $(date +%s) - t0 )) s"
 sleep 5
 G2=$($FORGE name)
 forge "$G2"
 put "$G2" "$W/$G2" || lab_die "megajs put $G2"
 if rdv_until 30 has_log "answered offer $G2"; then
-	lab_ok "genuine offer answered after a flood of $NFLOOD files"
+	lab_ok "genuine offer answered after a flood of $NFLOOD messages"
 else
 	lab_fail "genuine offer not answered within 30 s of the flood"
 fi

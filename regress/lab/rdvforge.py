@@ -1,22 +1,22 @@
 #!/usr/bin/env python3
-"""rdvforge.py: build (and open) clawd rendezvous files for the attack
-tests, independently of clawd's code.
+"""rdvforge.py: build (and open) clawd rendezvous messages for the
+attack tests, independently of clawd's code.
 
-A file is enc (32 bytes) || ciphertext: HPKE (RFC 9180) in Auth mode,
-DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, info
-"clawd rendezvous v1", the file name as the associated data.  The HPKE
+A sealed message is enc (32 bytes) || ciphertext: HPKE (RFC 9180) in
+Auth mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, info
+"clawd rendezvous v2", the message's name as the associated data.  The HPKE
 steps are written here from the RFC on top of python3-cryptography's
 X25519, HMAC-SHA256 and AES-GCM, so a mistake shared with clawd's C is
 unlikely; "selftest" checks them against RFC 9180 A.1.3.
 
 usage:
   rdvforge.py selftest
-  rdvforge.py name [offer|response]         a fresh file name
+  rdvforge.py name [offer|response]         a fresh message name
   rdvforge.py randpub                       a random X25519 public key
   rdvforge.py seal --key SKFILE --to PUB --name NAME [--kind K]
       [--conn HEX] [--ts T] [--expiry E] [--cand IP:PORT]...
-      [--token HEX] [--mapping M] [--raw]   sealed file on stdout
-  rdvforge.py open --key SKFILE --from PUB --name NAME   (file on stdin)
+      [--token HEX] [--mapping M] [--raw]   sealed message on stdout
+  rdvforge.py open --key SKFILE --from PUB --name NAME   (it on stdin)
   rdvforge.py flip|truncate                 stdin, damaged, to stdout
 
 Keys are WireGuard's base64: SKFILE holds a private key, PUB is a
@@ -41,9 +41,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives import serialization
 
-INFO = b"clawd rendezvous v1"
+INFO = b"clawd rendezvous v2"
 KIND = {"offer": 1, "response": 2}
-PREFIX = {1: "pending", 2: "response"}
+PREFIX = {1: "offer", 2: "response"}
 MODE_AUTH = 2
 KEM_ID = 0x0020
 KDF_ID = 0x0001
@@ -195,7 +195,7 @@ def parse_cand(s, ctype):
 
 
 def encode(kind, mapping, conn, ts, expiry, delta, token, cands):
-    return (b"CLWD" + bytes([1, kind, mapping, len(cands)]) + conn +
+    return (b"CLWD" + bytes([2, kind, mapping, len(cands)]) + conn +
             struct.pack(">qqh", ts, expiry, delta) +
             b"\0\0" +         # filtering unknown, zero
             token +
@@ -242,8 +242,6 @@ def load_pub(s):
 
 def name_conn(name):
     stem = name.split("-", 1)[-1]
-    if stem.endswith(".bin"):
-        stem = stem[:-4]
     try:
         c = bytes.fromhex(stem)
     except ValueError:
@@ -273,8 +271,8 @@ def main():
     if a.cmd == "selftest":
         return selftest()
     if a.cmd == "name":
-        print("%s-%s.bin" % (PREFIX[KIND[a.arg or "offer"]],
-                             os.urandom(16).hex()))
+        print("%s-%s" % (PREFIX[KIND[a.arg or "offer"]],
+                         os.urandom(16).hex()))
         return 0
     if a.cmd == "randpub":
         k = X25519PrivateKey.generate()

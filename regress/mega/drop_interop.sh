@@ -3,7 +3,12 @@
 # the emulator, both directions, v1 and v2 accounts: what clawd puts,
 # megajs lists with the right name and size and downloads with a valid
 # MAC; what megajs uploads, clawd lists and returns byte for byte.
-# (megajs mis-MACs empty files, so every file here has bytes.)
+# (megajs mis-MACs empty files, so every file here has bytes.)  Then
+# drop messages (folder nodes whose attributes carry the bytes, the
+# rendezvous' carrier): megajs makes them with mkdir and custom
+# attributes, clawd lists them and returns their bytes.  The other way
+# round (a message clawd makes, read and opened by megajs and an
+# independent HPKE) is lab/rdv_attack.sh's.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 . "$(dirname "$0")/drop_lib.sh"
@@ -68,6 +73,35 @@ both_ways()
 	    select(.name == "'"$v"'-m17.bin")][0].mine')" = false ] &&
 	    dl_ok "$v: megajs's file is not mine" ||
 	    dl_notok "$v: megajs's file is not mine"
+
+	# Messages from megajs: one p each, read by clawd from the node.
+	for s in 1 100 640; do
+		f=$LAB_TMP/$v-msg$s
+		dl_randfile "$f" "$s"
+		dl_check "$v: megajs makes a $s-byte message" dl_megajs "$NS" \
+		    "$URL" "$email" "$pass" putmsg "$DL_FOLDER" "$v-msg$s" \
+		    <"$f" 2>/dev/null
+	done
+	for s in 1 100 640; do
+		f=$LAB_TMP/$v-msg$s
+		dl_check "$v: clawd lists message $v-msg$s, size $s" \
+		    dl_wait_file "$c" "$v-msg$s" 15 "$s"
+		dl_get "$c" "$v-msg$s" >"$f.cl" 2>"$LAB_TMP/err"
+		if [ $? -eq 0 ] && cmp -s "$f" "$f.cl"; then
+			dl_ok "$v: clawd gets message $v-msg$s, same bytes"
+		else
+			dl_notok "$v: clawd gets message $v-msg$s, same bytes" \
+			    "($(head -c 200 "$LAB_TMP/err"))"
+		fi
+	done
+	dl_check "$v: clawd rm of megajs's message" dl_rm "$c" "$v-msg100"
+	list=$(dl_megajs "$NS" "$URL" "$email" "$pass" msgs "$DL_FOLDER")
+	if echo "$list" | grep -q "^$v-msg640 640 " &&
+	    ! echo "$list" | grep -q "^$v-msg100 "; then
+		dl_ok "$v: megajs lists the messages left, not the deleted one"
+	else
+		dl_notok "$v: megajs's messages after the rm: $list"
+	fi
 
 	# clawd deletes what megajs put; megajs no longer sees it.
 	dl_check "$v: clawd rm of megajs's file" dl_rm "$c" "$v-m17.bin"

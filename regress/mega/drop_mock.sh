@@ -2,7 +2,8 @@
 # clawd's MEGA drop against mega-mock (an independent server) over plain
 # HTTP with allow-plain-http: mega-mock has no sc, so clawd must poll
 # (show drop: sc_live false).  Login, folder creation, put, list, get,
-# delete.  Exit 0 pass, 1 fail, 77 skip.
+# a message megajs made (found by polling), delete.  Exit 0 pass, 1
+# fail, 77 skip.
 set -u
 . "$(dirname "$0")/drop_lib.sh"
 dl_init
@@ -60,6 +61,14 @@ dl_megajs "$NS" "$URL" "$EMAIL" "$PASS" put "$DL_FOLDER" other.bin \
 dl_check "a file megajs put is found by polling (60 s)" \
     dl_wait_file a other.bin 60 100
 
+dl_randfile "$LAB_TMP/msg" 300
+dl_megajs "$NS" "$URL" "$EMAIL" "$PASS" putmsg "$DL_FOLDER" m300 \
+    <"$LAB_TMP/msg" 2>/dev/null
+dl_check "a message megajs made is found by polling (60 s)" \
+    dl_wait_file a m300 60 300
+dl_get a m300 >"$LAB_TMP/msg.back" 2>/dev/null
+dl_check "get message m300: same bytes" cmp -s "$LAB_TMP/msg" \
+    "$LAB_TMP/msg.back"
 dl_check "rm f1.bin" dl_rm a f1.bin
 dl_check "f1.bin gone from show drop" dl_wait_nofile a f1.bin 10
 list=$(dl_megajs "$NS" "$URL" "$EMAIL" "$PASS" list "$DL_FOLDER")

@@ -11,6 +11,14 @@
  *                            and a mismatch exits 1
  *   put FOLDERPATH NAME      stdin uploaded as NAME (folders made)
  *   rm FOLDERPATH NAME       delete NAME for good
+ *   msgs FOLDERPATH          one line per message: NAME SIZE HANDLE
+ *   getmsg FOLDERPATH NAME   a message's bytes on stdout
+ *   putmsg FOLDERPATH NAME   stdin stored as message NAME
+ *   rmmsg FOLDERPATH NAME    delete message NAME for good
+ *
+ * A message is clawd's small drop message: a folder node whose
+ * attributes carry the bytes, base64url, under the key "cw" (one p
+ * command to make, read from the node with no download).
  *
  * For HTTPS with a test CA run it with NODE_EXTRA_CA_CERTS=ca.pem.
  * Exit 0 success, 1 failure, 2 not found.
@@ -20,7 +28,8 @@ const { Storage } = require('megajs')
 
 function usage () {
   process.stderr.write('usage: megajs-tool.js --gateway URL --email E ' +
-    '--password P list|get|put|rm FOLDERPATH [NAME]\n')
+    '--password P list|get|put|rm|msgs|getmsg|putmsg|rmmsg FOLDERPATH ' +
+    '[NAME]\n')
   process.exit(1)
 }
 
@@ -80,6 +89,22 @@ function file (d, name) {
   return all[0] || null
 }
 
+/* The message NAME in folder d, or null. */
+function message (d, name) {
+  const all = (d.children || []).filter((c) => c.directory &&
+    c.name === name)
+  if (all.length > 1) {
+    process.stderr.write(`megajs-tool: ${all.length} messages named ` +
+      `${name}\n`)
+  }
+  return all[0] || null
+}
+
+function msgBytes (m) {
+  const cw = m.attributes && m.attributes.cw
+  return typeof cw === 'string' ? Buffer.from(cw, 'base64url') : null
+}
+
 async function main () {
   const o = parse(process.argv.slice(2))
   const [cmd, path, name] = o.rest
@@ -123,6 +148,41 @@ async function main () {
       const f = d && file(d, name)
       if (!f) return 2
       await f.delete(true)
+      return 0
+    }
+    case 'msgs':
+      d = folder(s, path)
+      if (!d) return 2
+      for (const c of d.children || []) {
+        const b = c.directory && msgBytes(c)
+        if (b) process.stdout.write(`${c.name} ${b.length} ${c.nodeId}\n`)
+      }
+      return 0
+    case 'getmsg': {
+      if (!name) usage()
+      d = folder(s, path)
+      const m = d && message(d, name)
+      const b = m && msgBytes(m)
+      if (!b) return 2
+      await new Promise((resolve) => process.stdout.write(b, resolve))
+      return 0
+    }
+    case 'putmsg': {
+      if (!name) usage()
+      const data = await readStdin()
+      d = await mkpath(s, path)
+      const m = await d.mkdir({ name,
+        attributes: { cw: data.toString('base64url') } })
+      process.stderr.write(`megajs-tool: stored message ${name} ` +
+        `${data.length} ${m.nodeId}\n`)
+      return 0
+    }
+    case 'rmmsg': {
+      if (!name) usage()
+      d = folder(s, path)
+      const m = d && message(d, name)
+      if (!m) return 2
+      await m.delete(true)
       return 0
     }
     default:
