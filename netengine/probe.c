@@ -4,7 +4,8 @@
  * probe key, which crypto derived from the two static keys and the
  * connection id; a probe whose MAC does not check gets no answer.
  *
- *   0  0xc1, kind (1 request, 2 response), 2 bytes zero
+ *   0  0xc1, kind (1 request, 2 response), the sender's NAT as it
+ *      knows it now: mapping << 4 | filtering, the port step (signed)
  *   4  connection id, 16 bytes
  *  20  transaction id, 8 bytes
  *  28  response: the requester's address as seen (family 4 or 6,
@@ -27,7 +28,7 @@ probe_is_message(const uint8_t *pkt, size_t len)
 {
 	return len == PROBE_LEN && pkt[0] == PROBE_MAGIC &&
 	    (pkt[1] == PROBE_REQUEST || pkt[1] == PROBE_RESPONSE) &&
-	    pkt[2] == 0 && pkt[3] == 0;
+	    (pkt[2] >> 4) <= RDV_NAT_NONE && (pkt[2] & 0x0f) <= RDV_FILT_APDF;
 }
 
 int
@@ -38,8 +39,12 @@ probe_build(uint8_t pkt[PROBE_LEN], const struct probe *p,
 	const struct sockaddr_in6	*sin6;
 
 	memset(pkt, 0, PROBE_LEN);
+	if (p->mapping > RDV_NAT_NONE || p->filtering > RDV_FILT_APDF)
+		return -1;
 	pkt[0] = PROBE_MAGIC;
 	pkt[1] = p->kind;
+	pkt[2] = p->mapping << 4 | p->filtering;
+	pkt[3] = (uint8_t)p->step;
 	memcpy(pkt + 4, p->conn, RDV_ID_LEN);
 	memcpy(pkt + 20, p->txid, sizeof(p->txid));
 	if (p->kind == PROBE_RESPONSE) {
@@ -71,6 +76,9 @@ probe_parse(struct probe *p, const uint8_t *pkt, size_t len)
 	if (!probe_is_message(pkt, len))
 		return -1;
 	p->kind = pkt[1];
+	p->mapping = pkt[2] >> 4;
+	p->filtering = pkt[2] & 0x0f;
+	p->step = (int8_t)pkt[3];
 	memcpy(p->conn, pkt + 4, RDV_ID_LEN);
 	memcpy(p->txid, pkt + 20, sizeof(p->txid));
 	if (p->kind == PROBE_RESPONSE) {

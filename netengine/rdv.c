@@ -44,6 +44,8 @@
 
 static void	rdv_tick(int, short, void *);
 static void	rdv_answer(struct rdv_peer *, uint64_t);
+static void	rdv_request(struct rdv_peer *, uint64_t);
+static int	rdv_demand(uint32_t);
 
 void
 rdv_init(void)
@@ -56,6 +58,41 @@ rdv_init(void)
 	turn_use_channels(1);
 	evtimer_set(&rdv.tick, rdv_tick, NULL);
 	evtimer_add(&rdv.tick, &tv);
+	wg_demand_hook(rdv_demand);
+}
+
+/*
+ * Is the peer wanted?  Always, unless it is on demand: then only while
+ * packets for it came lately (connect on the first packet).
+ */
+static int
+rdv_wanted(const struct rdv_peer *rp, uint64_t now)
+{
+	return !rp->on_demand || (rp->demand_at != 0 &&
+	    now - rp->demand_at < RDV_DEMAND_MS);
+}
+
+/*
+ * wg.c: a packet for a peer with no endpoint yet.  A peer we answer is
+ * ours to meet (WireGuard keeps the packet until we have); an idle one
+ * on demand asks for an offer now.  Any other has no route.
+ */
+static int
+rdv_demand(uint32_t id)
+{
+	struct rdv_peer	*rp;
+	uint64_t	 now = wg_now_ms();
+
+	if ((rp = rdv_peer(id)) == NULL || rp->role != PEER_ROLE_ANSWER)
+		return 0;
+	if (!rdv_wanted(rp, now))
+		log_info("rdv: peer %u: wanted by a packet", rp->id);
+	rp->demand_at = now;
+	if (rp->on_demand && rp->state == RDV_IDLE && rdv.drop_ready &&
+	    (rp->last_request == 0 ||
+	    now - rp->last_request >= RDV_REQUEST_GAP_MS))
+		rdv_request(rp, now);
+	return 1;
 }
 
 void
@@ -66,13 +103,15 @@ rdv_port(uint16_t port)
 }
 
 /*
- * Is what we know of our NAT good enough to tell a peer?  Port
- * prediction needs the NAT's behaviour, which discovery learns in a few
- * seconds after a new socket; wait for it, but not for ever (servers
- * without RFC 5780, none configured).
+ * May a message leave now?  Once our NAT's mapping is known: at once
+ * when two STUN servers see one mapping (or none), else when RFC 5780
+ * discovery is done, RDV_NATWAIT_MS after a new socket at most.  Port
+ * guesses past a sequential NAT are made from the mapping and step in
+ * the message, which must be the ones discovery settles on; what
+ * discovery learns after a message left goes in every probe.
  */
 static int
-rdv_nat_known(uint64_t now)
+rdv_nat_ready(uint64_t now)
 {
 	uint8_t	 m, f;
 	int16_t	 d;
@@ -81,7 +120,6 @@ rdv_nat_known(uint64_t now)
 	if (natdisc_get(&m, &f, &step) == 0 ||
 	    now - rdv.port_at >= RDV_NATWAIT_MS)
 		return 1;
-	/* One mapping for two servers needs no guessing: go ahead. */
 	rdv_nat(&m, &d, &f);
 	return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
 }
@@ -442,9 +480,9 @@ rdv_input(struct imsg *imsg)
 		rp->t_begin = mnow;
 		rp->t_msg = mnow;
 		rp->state = RDV_IDLE;
-		/* Our NAT's behaviour first (a few seconds after start). */
+		/* Once our NAT's mapping is known (rdv_nat_ready()). */
 		rp->have_deferred = 1;
-		if (rdv_nat_known(mnow))
+		if (rdv_nat_ready(mnow))
 			rdv_answer(rp, mnow);
 		return;
 	}
@@ -540,11 +578,12 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 /*
  * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
  * peer: its request or response can come at any time, from a client
- * that restarted too.  Paced when a peer we answer is not connected,
- * or our request for an offer is out (met again after a port
- * rotation, the offer comes through the drop).  Not at all when every
- * peer we answer is connected with nothing asked.  Without rendezvous peers the drop is clawctl's alone,
- * and is followed as ever.
+ * that restarted too.  Paced when a peer we answer is not connected
+ * and wanted (on demand: a packet asked for it lately), or our request
+ * for an offer is out (met again after a port rotation, the offer
+ * comes through the drop).  Not at all when every peer we answer is
+ * connected or idle, with nothing asked.  Without rendezvous peers the
+ * drop is clawctl's alone, and is followed as ever.
  */
 static uint32_t
 rdv_drop_needed(uint64_t now)
@@ -559,7 +598,8 @@ rdv_drop_needed(uint64_t now)
 		if (rp->role != PEER_ROLE_ANSWER)
 			continue;
 		roles = 1;
-		if (rp->state != RDV_UP || (rp->reqfile[0] != '\0' &&
+		if ((rp->state != RDV_UP && rdv_wanted(rp, now)) ||
+		    (rp->reqfile[0] != '\0' &&
 		    now - rp->last_request < RDV_LIFETIME * 1000ULL))
 			need = DROP_LISTEN_PACED;
 	}
@@ -589,16 +629,23 @@ rdv_listen_tick(uint64_t now)
 static void
 rdv_tick(int fd, short ev, void *arg)
 {
-	struct timeval	 tv = { 0, RDV_TICK_MS * 1000 };
-	struct rdv_peer	*rp;
-	uint64_t	 now = wg_now_ms();
-	int64_t		 wall = time(NULL);
+	struct timeval		 tv = { 0, RDV_TICK_MS * 1000 };
+	struct rdv_peer		*rp;
+	struct spray_nat	 nat;
+	uint64_t		 now = wg_now_ms();
+	int64_t			 wall = time(NULL);
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
 	evtimer_add(&rdv.tick, &tv);
 	rdv_listen_tick(now);
+	rdv_nat(&nat.mapping, &nat.delta, &nat.filtering);
+	if (memcmp(&nat, &rdv.nat_told, sizeof(nat)) != 0) {
+		rdv.nat_told = nat;
+		TAILQ_FOREACH(rp, &rdv.peers, entry)
+			rdv_punch_nat_changed(rp);
+	}
 	TAILQ_FOREACH(rp, &rdv.peers, entry) {
 		rdv_spray_tick(rp, now);
 		switch (rp->state) {
@@ -607,13 +654,13 @@ rdv_tick(int fd, short ev, void *arg)
 				break;
 			/* Ahead of time, or when the peer asks for it. */
 			if (rp->role == PEER_ROLE_OFFER && !rp->on_demand &&
-			    rdv_nat_known(now) && (rp->last_offer == 0 ||
+			    rdv_nat_ready(now) && (rp->last_offer == 0 ||
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS))
 				rdv_offer(rp, now, NULL);
-			if (rp->have_deferred && rdv_nat_known(now))
+			if (rp->have_deferred && rdv_nat_ready(now))
 				rdv_answer(rp, now);
 			if (rp->role == PEER_ROLE_ANSWER && rp->on_demand &&
-			    (rp->last_request == 0 ||
+			    rdv_wanted(rp, now) && (rp->last_request == 0 ||
 			    now - rp->last_request >= RDV_REQUEST_GAP_MS))
 				rdv_request(rp, now);
 			break;

@@ -27,6 +27,9 @@
 
 struct probe {
 	uint8_t			 kind;
+	uint8_t			 mapping;	/* the sender's NAT, RDV_NAT_* */
+	uint8_t			 filtering;	/* RDV_FILT_* */
+	int8_t			 step;		/* port step, EDM */
 	uint8_t			 conn[RDV_ID_LEN];
 	uint8_t			 txid[8];
 	struct sockaddr_storage	 seen;		/* response: the requester */

@@ -19,6 +19,7 @@
 
 #include "clawd.h"
 #include "clawd_imsg.h"
+#include "log.h"
 #include "util.h"
 #include "stun.h"
 #include "natdisc.h"
@@ -156,13 +157,39 @@ rdv_has_relay(const struct rdv_msg *msg)
 	return 0;
 }
 
+/*
+ * Guesses past a sequential NAT: the next RDV_PREDICT ports after each
+ * of the peer's server-reflexive candidates, DELTA apart.
+ */
+static void
+rdv_predict(struct rdv_peer *rp, int delta)
+{
+	struct sockaddr_storage	 ss;
+	size_t			 i, n = rp->nremote;
+	int			 k, port;
+
+	if (delta == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (rp->remote[i].type != RDV_CAND_SRFLX)
+			continue;
+		for (k = 1; k <= RDV_PREDICT; k++) {
+			ss = rp->remote[i].ss;
+			port = sa_port(&ss) + k * delta;
+			if (port <= 0 || port > 65535)
+				continue;
+			sa_set_port(&ss, port);
+			rdv_cand_add(rp->remote, &rp->nremote,
+			    RDV_REMOTE_MAX, RDV_CAND_PREDICTED, &ss);
+		}
+	}
+}
+
 /* The other side's candidates, and guesses past a sequential NAT. */
 void
 rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg, int keep)
 {
-	struct sockaddr_storage	 ss;
 	size_t			 i;
-	int			 k, port;
 
 	if (!keep)
 		rp->nremote = 0;
@@ -177,19 +204,32 @@ rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg, int keep)
 		    msg->cand[i].type != RDV_CAND_RELAY)
 			turn_permit((const struct sockaddr *)&msg->cand[i].ss);
 	}
-	if (msg->mapping != RDV_NAT_EDM || msg->delta == 0)
-		return;
-	for (i = 0; i < msg->ncand; i++) {
-		if (msg->cand[i].type != RDV_CAND_SRFLX)
-			continue;
-		for (k = 1; k <= RDV_PREDICT; k++) {
-			ss = msg->cand[i].ss;
-			port = sa_port(&ss) + k * msg->delta;
-			if (port <= 0 || port > 65535)
-				continue;
-			sa_set_port(&ss, port);
-			rdv_cand_add(rp->remote, &rp->nremote,
-			    RDV_REMOTE_MAX, RDV_CAND_PREDICTED, &ss);
-		}
-	}
+	if (msg->mapping == RDV_NAT_EDM)
+		rdv_predict(rp, msg->delta);
+}
+
+/*
+ * The peer's NAT as its authenticated probe says it knows it now: it
+ * may have learned more since its message left (discovery takes a few
+ * seconds, the message does not wait).  Returns 1 if it changed.
+ */
+int
+rdv_peer_nat_learn(struct rdv_peer *rp, uint8_t mapping, uint8_t filtering,
+    int step)
+{
+	struct spray_nat	*pn = &rp->peer_nat;
+
+	if (mapping == RDV_NAT_UNKNOWN || (pn->mapping == mapping &&
+	    (filtering == RDV_FILT_UNKNOWN || pn->filtering == filtering) &&
+	    pn->delta == step))
+		return 0;
+	pn->mapping = mapping;
+	if (filtering != RDV_FILT_UNKNOWN)
+		pn->filtering = filtering;
+	if (pn->delta != step && mapping == RDV_NAT_EDM)
+		rdv_predict(rp, step);
+	pn->delta = step;
+	log_info("rdv: peer %u: its NAT from its probes: mapping %u, "
+	    "filtering %u, step %d", rp->id, mapping, pn->filtering, step);
+	return 1;
 }

@@ -33,10 +33,11 @@
 #define RDV_RELAY_GRACE_MS	1000	/* a direct pair may still answer */
 #define RDV_UPGRADE_MS		60000	/* relayed: try direct this often */
 #define RDV_UPGRADE_LEN_MS	5000	/* for this long */
-#define RDV_NATWAIT_MS		6000	/* for discovery, after a new socket */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_LISTEN_LINGER_MS	10000	/* drop unneeded this long: pause */
+#define RDV_NATWAIT_MS		6000	/* for discovery, after a new socket */
+#define RDV_DEMAND_MS		60000	/* a packet wants its peer this long */
 #define RDV_SEEN_MAX		4096	/* accepted ids remembered */
 #define RDV_HOSTS_MAX		16
 #define RDV_PREDICT		12	/* ports guessed past a mapping */
@@ -66,6 +67,7 @@ struct rdv_peer {
 	char			 reqfile[DROP_NAME_MAX];
 	uint64_t		 last_offer;
 	uint64_t		 last_request;
+	uint64_t		 demand_at;	/* on demand: a packet wanted it */
 	uint64_t		 move_at;	/* port rotated: meet anew */
 	struct rdv_msg		 offer;		/* answering: the offer */
 	char			 offer_name[DROP_NAME_MAX];
@@ -78,6 +80,7 @@ struct rdv_peer {
 	size_t			 nremote;
 	struct spray_nat	 peer_nat;	/* as its message said */
 	struct spray		 spray;
+	int			 spray_wait;	/* a NAT unknown: try later */
 	uint64_t		 punch_start;
 	uint64_t		 punch_len;
 	uint64_t		 punch_last;
@@ -106,6 +109,7 @@ struct rdv_global {
 	uint64_t		 port_at;	/* when the socket came */
 	int			 drop_ready;
 	uint32_t		 listen;	/* DROP_LISTEN_*, told */
+	struct spray_nat	 nat_told;	/* our NAT, as probes say it */
 	uint64_t		 need_at;	/* a peer needed the drop */
 	struct {
 		uint8_t		 id[RDV_ID_LEN];
@@ -132,6 +136,7 @@ void	 rdv_punch_probe(struct rdv_peer *, const struct probe *,
 	    const struct sockaddr *, int);
 void	 rdv_spray_start(struct rdv_peer *, uint64_t);
 void	 rdv_spray_tick(struct rdv_peer *, uint64_t);
+void	 rdv_punch_nat_changed(struct rdv_peer *);
 void	 rdv_upgrade(struct rdv_peer *, uint64_t);
 void	 rdv_up_tick(struct rdv_peer *, uint64_t);
 
@@ -144,5 +149,6 @@ void	 rdv_nat(uint8_t *, int16_t *, uint8_t *);
 void	 rdv_gather(struct rdv_msg *, int);
 int	 rdv_has_relay(const struct rdv_msg *);
 void	 rdv_remote_set(struct rdv_peer *, const struct rdv_msg *, int);
+int	 rdv_peer_nat_learn(struct rdv_peer *, uint8_t, uint8_t, int);
 
 #endif /* CLAWD_RDV_LOCAL_H */

@@ -46,9 +46,13 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 {
 	struct probe	 p;
 	uint8_t		 pkt[PROBE_LEN];
+	int16_t		 delta;
 
 	memset(&p, 0, sizeof(p));
 	p.kind = kind;
+	/* What we know of our NAT now: our message may have left before. */
+	rdv_nat(&p.mapping, &delta, &p.filtering);
+	p.step = delta >= -128 && delta <= 127 ? delta : 0;
 	memcpy(p.conn, rp->conn, sizeof(p.conn));
 	if (txid != NULL)
 		memcpy(p.txid, txid, sizeof(p.txid));
@@ -85,10 +89,14 @@ rdv_spray_start(struct rdv_peer *rp, uint64_t now)
 
 	memset(&ours, 0, sizeof(ours));
 	rdv_nat(&ours.mapping, &ours.delta, &ours.filtering);
+	/* Not knowing one side yet, try again when more is known. */
+	rp->spray_wait = ours.mapping == RDV_NAT_UNKNOWN ||
+	    rp->peer_nat.mapping == RDV_NAT_UNKNOWN;
 	if ((kind = spray_kind(&ours, &rp->peer_nat)) == SPRAY_NONE) {
 		spray_end(&rp->spray);
 		return;
 	}
+	rp->spray_wait = 0;
 	for (i = 0; i < rp->nremote; i++)
 		if (rp->remote[i].type == RDV_CAND_SRFLX &&
 		    !rp->remote[i].via_relay)
@@ -292,12 +300,38 @@ rdv_up_tick(struct rdv_peer *rp, uint64_t now)
 	rdv_spray_start(rp, now);
 }
 
-/* The many probes, until a direct path carries the tunnel. */
+/*
+ * Our NAT is better known than when our message left (discovery takes
+ * seconds): tell the peer in a probe on the path it uses now, its
+ * relay too, so that its guesses and many probes can start; and try
+ * our own many probes again.
+ */
+void
+rdv_punch_nat_changed(struct rdv_peer *rp)
+{
+	if (rp->state != RDV_PUNCHING && !(rp->state == RDV_UP &&
+	    rp->path_relayed))
+		return;
+	rp->spray_wait = 1;
+	if (rp->have_path)
+		rdv_probe_send(rp, &rp->path, PROBE_REQUEST, NULL, NULL,
+		    rp->path_via, NE_SOCK_DIRECT);
+}
+
+/*
+ * The many probes, until a direct path carries the tunnel; started late
+ * when a side's NAT became known after punching began (our discovery,
+ * the peer's probes).
+ */
 void
 rdv_spray_tick(struct rdv_peer *rp, uint64_t now)
 {
-	if (rp->spray.kind == SPRAY_NONE)
+	if (rp->spray.kind == SPRAY_NONE) {
+		if (rp->spray_wait && (rp->state == RDV_PUNCHING ||
+		    (rp->state == RDV_UP && rp->path_relayed)))
+			rdv_spray_start(rp, now);
 		return;
+	}
 	if (rp->state == RDV_IDLE || rp->state == RDV_OFFERED ||
 	    (rp->state == RDV_UP && !rp->path_relayed))
 		spray_end(&rp->spray);
@@ -323,6 +357,15 @@ rdv_punch_probe(struct rdv_peer *rp, const struct probe *p,
 	int			 sock = udp_rx_sock >= NE_SOCK_SPRAY ?
 				    udp_rx_sock : NE_SOCK_DIRECT;
 
+	/*
+	 * The peer knows its NAT better now: guesses, many probes.  A
+	 * relayed connection tries the direct pairs again at once.
+	 */
+	if (rdv_peer_nat_learn(rp, p->mapping, p->filtering, p->step)) {
+		rp->spray_wait = 1;
+		if (rp->state == RDV_UP && rp->path_relayed && !rp->upgrading)
+			rdv_upgrade(rp, wg_now_ms());
+	}
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, from, sa_len(from));
 	if (p->kind == PROBE_REQUEST) {

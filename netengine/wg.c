@@ -556,11 +556,30 @@ wg_tick(int fd, short event, void *arg)
 	evtimer_add(&wg.tick, &tv);
 }
 
+/*
+ * A packet for a peer with no endpoint yet: the rendezvous (above us)
+ * registers whether it will find one, and is told the peer is wanted.
+ */
+static int	(*demand_hook)(uint32_t);
+
+void
+wg_demand_hook(int (*fn)(uint32_t))
+{
+	demand_hook = fn;
+}
+
+static int
+wg_demand(struct wg_peer *p)
+{
+	return demand_hook != NULL && demand_hook(p->id);
+}
+
 /* What wg_data.c calls back for. */
 static const struct wg_data_upcalls	 wg_upcalls = {
 	.initiate = wg_initiate,
 	.confirm = wg_confirm,
-	.set_endpoint = wg_set_endpoint
+	.set_endpoint = wg_set_endpoint,
+	.demand = wg_demand
 };
 
 void

@@ -122,6 +122,7 @@ struct wg_data_upcalls {
 	void	(*confirm)(struct wg_peer *, struct wg_keypair *);
 	void	(*set_endpoint)(struct wg_peer *, const struct sockaddr *,
 		    int);
+	int	(*demand)(struct wg_peer *);	/* 1: stage, a path comes */
 };
 void	 wg_data_init(const struct wg_data_upcalls *);
 
@@ -134,6 +135,7 @@ void	 wg_initiate(struct wg_peer *, int);
 void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 
 void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *, int);
+void	 wg_demand_hook(int (*)(uint32_t));
 void	 wg_sock_rotated(int);
 int	 wg_sock_used(int);
 void	 wg_sock_closed(int);

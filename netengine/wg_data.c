@@ -290,19 +290,30 @@ wg_tun_packet(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
 	const uint8_t		*dst;
 	ssize_t			 n;
 	size_t			 i;
-	int			 af;
+	int			 af, wanted = 0;
 
 	if ((af = ip_addr(pkt, len, 1, &dst)) == 0 ||
-	    (p = allowedips_lookup(&wg_aips, af, dst)) == NULL ||
-	    p->endpoint.ss_family == 0) {
+	    (p = allowedips_lookup(&wg_aips, af, dst)) == NULL) {
 		tun.noroute++;
 		return;
+	}
+	/*
+	 * No endpoint: a rendezvous peer not met yet (on demand, this
+	 * packet is what asks for it) keeps the packet until it is; any
+	 * other has no route.
+	 */
+	if (p->endpoint.ss_family == 0) {
+		if (!up.demand(p)) {
+			tun.noroute++;
+			return;
+		}
+		wanted = 1;
 	}
 	if (tso_init(&it, vh, pkt, len) == -1) {
 		tun.badtso++;
 		return;
 	}
-	kp = wg_send_keypair(p);
+	kp = wanted ? NULL : wg_send_keypair(p);
 	if (tx.n > 0)
 		tx_flush();
 	for (i = 0; ; i++) {
@@ -325,7 +336,7 @@ wg_tun_packet(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
 	}
 	if (tx.n > 0)
 		tx_flush();
-	if (kp == NULL)
+	if (kp == NULL && !wanted)
 		up.initiate(p, 0);
 }
 

@@ -7,9 +7,11 @@
 # single probe can find the other: the tunnel starts through host1's
 # TURN relay and moves to the direct path the many-probe technique
 # finds; two random symmetric NATs, where only the relay can carry it;
-# and a pair in on-demand mode, where host2 asks for the offer, with a
-# drop slow enough that host1 starts on host2's probes.  Once
-# connected, host2 stops following the drop and host1 does not.
+# and a pair in on-demand mode, where host2 stays idle (no MEGA
+# request, not following the drop) until a packet wants host1, then
+# asks for the offer, with a drop slow enough that host1 starts on
+# host2's probes, and delivers that first packet.  Once connected,
+# host2 stops following the drop and host1 does not.
 #
 #	rdv.sh [P1 P2 PATH [MS]]	one pair, the expected path, MEGA latency
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -24,6 +26,7 @@ rdv_pair()
 
 	rdv_world "$1" "$2" ${4:+--latency-ms "$4"}
 	rdv_clawds
+	[ -n "${RDV_ONDEMAND:-}" ] && rdv_idle "$1 to $2"
 	if rdv_wait_ping 60; then
 		lab_ok "$1 to $2: tunnel up through the drop in ${RDV_SECS}s"
 	else
@@ -63,6 +66,58 @@ rdv_pair()
 	fi
 	[ -n "${RDV_VERBOSE:-}" ] && rdv_dump
 	rdv_teardown
+}
+
+# host2's MEGA requests so far (show drop).
+rdv_requests()
+{
+	lab_ctl_at host2 -j show drop 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("requests", -1))' 2>/dev/null || echo -1
+}
+
+# What host2's show peers says of its peer's rendezvous.
+rdv_timeline()
+{
+	lab_ctl_at host2 -j show peers 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["peers"][0].get("timeline", "-"))' 2>/dev/null ||
+	    echo error
+}
+
+# On demand, before any packet: host2's peer is idle and costs nothing
+# (no request, the drop not followed, its request count still), then
+# the first packet (one ping, 20 s to answer) is delivered.
+rdv_idle()
+{
+	local what=$1 r0 r1 tl
+
+	rdv_until 30 grep -q 'drop folder .* ready' \
+	    "$LAB_TMP/clawd-host2/clawd.log" ||
+	    lab_fail "$what: host2's drop not ready"
+	sleep 2
+	r0=$(rdv_requests)
+	sleep 5
+	r1=$(rdv_requests)
+	tl=$(rdv_timeline)
+	if [ "$tl" = idle ] && rdv_following_is host2 false &&
+	    [ "$r0" -ge 0 ] && [ "$r0" = "$r1" ] &&
+	    ! grep -q 'rdv: peer .*: wanted' "$LAB_TMP/clawd-host2/clawd.log"
+	then
+		lab_ok "$what: host2 idle before a packet ($r0 requests," \
+		    "none in 5 s, drop not followed)"
+	else
+		lab_fail "$what: host2 before a packet: '$tl', following" \
+		    "$(rdv_following host2), requests $r0 -> $r1"
+	fi
+	RDV_T0=$(date +%s.%N)
+	if lab_exec host2 ping -n -c 1 -W 20 "$RDV_TA" >/dev/null 2>&1; then
+		lab_ok "$what: the first packet is delivered once up" \
+		    "($(awk -v a="$RDV_T0" -v b="$(date +%s.%N)" \
+		    'BEGIN { printf "%.1f", b - a }')s)"
+	else
+		lab_fail "$what: the first packet got no answer in 20 s"
+	fi
 }
 
 rdv_start_test

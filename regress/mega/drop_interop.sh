@@ -6,9 +6,10 @@
 # (megajs mis-MACs empty files, so every file here has bytes.)  Then
 # drop messages (folder nodes whose attributes carry the bytes, the
 # rendezvous' carrier): megajs makes them with mkdir and custom
-# attributes, clawd lists them and returns their bytes.  The other way
-# round (a message clawd makes, read and opened by megajs and an
-# independent HPKE) is lab/rdv_attack.sh's.
+# attributes, clawd lists them and returns their bytes; clawd makes
+# one (an offer to a peer it offers to) and megajs finds it and reads
+# the same bytes.  That the message opens, with an independent HPKE,
+# is lab/rdv_attack.sh's.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 . "$(dirname "$0")/drop_lib.sh"
@@ -114,5 +115,55 @@ both_ways()
 
 both_ways a "$DL_V1_EMAIL" "$DL_V1_PASS" v1
 both_ways b "$DL_V2_EMAIL" "$DL_V2_PASS" v2
+
+# clawd -> megajs, a message: a clawd with a peer it offers to (a TUN
+# interface in the namespace, the peer's key made up) writes an offer,
+# its candidate the address of a veth pair's end (an offer needs one).
+peerkey=$("$CLAWCTL" genkey | "$CLAWCTL" pubkey)
+ip -n "$NS" link add dl1 type veth peer name dl2 &&
+    ip -n "$NS" addr add 198.18.9.1/24 dev dl1 &&
+    ip -n "$NS" link set dl1 up && ip -n "$NS" link set dl2 up ||
+    dl_bail "a veth pair in $NS"
+DL_CONF_EXTRA="interface \"dl0\" {
+	address 100.64.9.1/24
+}
+peer \"p\" {
+	public-key \"$peerkey\"
+	allowed-ips 100.64.9.2/32
+	role offer
+}"
+dl_conf o "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS"
+DL_CONF_EXTRA=
+dl_clawd o "$NS"
+dl_check "clawd with a peer: ready" dl_wait_state o ready 60
+offer_listed()
+{
+	offer=$(dl_megajs "$NS" "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS" msgs \
+	    "$DL_FOLDER" | grep -E '^offer-[0-9a-f]{32} [0-9]+ ' | head -n 1)
+	[ -n "$offer" ]
+}
+for i in $(seq 20); do
+	offer_listed && break
+	sleep 1
+done
+if offer_listed; then
+	dl_ok "megajs lists clawd's offer message: $offer"
+	name=${offer%% *}
+	dl_megajs "$NS" "$URL" "$DL_V1_EMAIL" "$DL_V1_PASS" getmsg \
+	    "$DL_FOLDER" "$name" >"$LAB_TMP/offer.mj" 2>/dev/null
+	dl_get o "$name" >"$LAB_TMP/offer.cl" 2>/dev/null
+	size=$(wc -c <"$LAB_TMP/offer.mj")
+	if [ "$size" -gt 32 ] && cmp -s "$LAB_TMP/offer.mj" \
+	    "$LAB_TMP/offer.cl" && [ "$size" = "$(echo "$offer" |
+	    cut -d' ' -f2)" ]; then
+		dl_ok "megajs reads the offer's $size bytes, as clawd has them"
+	else
+		dl_notok "megajs reads the offer: $size bytes, or not clawd's"
+	fi
+else
+	dl_notok "megajs lists no offer message of clawd's"
+	dl_dump_logs
+fi
+dl_clawd_stop o
 
 dl_finish

@@ -258,6 +258,8 @@ dl_conf()
 		printf '\tca-file "%s"\n' "$LAB_TMP/ca/ca.pem"
 		for l in "$@"; do printf '\t%s\n' "$l"; done
 		printf '}\n'
+		# Top-level lines after the mega block (interface, peers).
+		[ -n "${DL_CONF_EXTRA:-}" ] && printf '%s\n' "$DL_CONF_EXTRA"
 	} >"$d/clawd.conf"
 	chmod 600 "$d/clawd.conf"
 	DL_CDIR[$name]=$d
