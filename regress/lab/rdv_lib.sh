@@ -11,7 +11,7 @@
 RDV_API=http://203.0.113.3:8080/
 RDV_TA=100.64.0.1
 RDV_TB=100.64.0.2
-RDV_EMU_CTL=203.0.113.3:8081
+RDV_EMU_CTL=127.0.0.1:8081	# in the inet namespace only
 
 rdv_start_test()
 {
