@@ -43,7 +43,7 @@ static enum actions	 text_action;
 #define STATUS_FMT	"%-10s %7s %-10s %-16s %s\n"
 #define NAT_FMT		"%-22s %-22s %-22s %-8s %6s %6s\n"
 #define PEER_FMT	"%-12s %-44s %-22s %-8s %9s %10s %10s\n"
-#define DROP_FMT	"%-29s %-6s %-5s %s\n"
+#define DROP_FMT	"%-41s %-6s %-5s %s\n"	/* response-<32 hex> fits */
 
 static void
 text_head(enum actions action)
