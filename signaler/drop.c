@@ -691,22 +691,11 @@ drop_put_data(uint32_t peerid, const char *name, const uint8_t *data,
 static void
 drop_msg_keys(struct imsg *imsg, void *arg)
 {
-	struct drop_op			*op = arg;
-	struct imsg_mega_new_node	 nn;
-	json_t				*b;
+	struct drop_op	*op = arg;
 
-	if (imsg_get_data(imsg, &nn, sizeof(nn)) == -1)
-		fatalx("bad MEGA_NEW_NODE");
-	nn.k[sizeof(nn.k) - 1] = '\0';
-	nn.a[sizeof(nn.a) - 1] = '\0';
-	if (nn.error != 0) {
+	if (mega_p_folder(imsg, folder, op->k, sizeof(op->k), drop_put_done,
+	    op) == -1)
 		drop_op_fail(op, "crypto could not make the node");
-		return;
-	}
-	strlcpy(op->k, nn.k, sizeof(op->k));
-	b = ma_batch_new();
-	ma_req_p_folder(b, folder, nn.a, nn.k, mega_client_id());
-	mq_cs(mq_take(b), 0, drop_put_done, op);
 }
 
 /*

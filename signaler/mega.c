@@ -309,6 +309,32 @@ mega_attr_msg(const char *json, uint8_t *blob, size_t cap, size_t *len)
 }
 
 /*
+ * Crypto's answer to IMSG_MEGA_NEW_FOLDER: the new folder's wrapped key
+ * and encrypted attributes, made a node under parent with one p (the
+ * key also copied to k unless NULL).  -1 if crypto could not make them.
+ */
+int
+mega_p_folder(struct imsg *imsg, const char *parent, char *k, size_t klen,
+    mq_cb *cb, void *arg)
+{
+	struct imsg_mega_new_node	 nn;
+	json_t				*b;
+
+	if (imsg_get_data(imsg, &nn, sizeof(nn)) == -1)
+		fatalx("bad MEGA_NEW_NODE");
+	nn.k[sizeof(nn.k) - 1] = '\0';
+	nn.a[sizeof(nn.a) - 1] = '\0';
+	if (nn.error != 0)
+		return -1;
+	if (k != NULL)
+		strlcpy(k, nn.k, klen);
+	b = ma_batch_new();
+	ma_req_p_folder(b, parent, nn.a, nn.k, sess.ci);
+	mq_cs(mq_take(b), 0, cb, arg);
+	return 0;
+}
+
+/*
  * The session is gone (-15) or a login step failed: log in again, at
  * once the first time, then no more than the back-off allows, since
  * MEGA throttles accounts that log in often.

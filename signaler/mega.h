@@ -140,6 +140,8 @@ int		 mega_attr_name(const char *, char *, size_t);
 char		*mega_attr_json(const char *);
 char		*mega_attr_json_msg(const char *, const uint8_t *, size_t);
 int		 mega_attr_msg(const char *, uint8_t *, size_t, size_t *);
+int		 mega_p_folder(struct imsg *, const char *, char *, size_t,
+		    mq_cb *, void *);
 
 /* megatree.c */
 void		 mega_reload(void);

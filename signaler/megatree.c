@@ -207,21 +207,10 @@ mega_mkdir_done(const json_t *res, int err, void *arg)
 static void
 mega_mkdir_keys(struct imsg *imsg, void *arg)
 {
-	struct imsg_mega_new_node	 nn;
-	json_t				*b;
-
 	(void)arg;
-	if (imsg_get_data(imsg, &nn, sizeof(nn)) == -1)
-		fatalx("bad MEGA_NEW_NODE");
-	nn.k[sizeof(nn.k) - 1] = '\0';
-	nn.a[sizeof(nn.a) - 1] = '\0';
-	if (nn.error != 0) {
+	if (mega_p_folder(imsg, sess.cur, NULL, 0, mega_mkdir_done,
+	    NULL) == -1)
 		mega_set_state(MEGA_ERROR, "crypto cannot make a folder key");
-		return;
-	}
-	b = ma_batch_new();
-	ma_req_p_folder(b, sess.cur, nn.a, nn.k, sess.ci);
-	mq_cs(mq_take(b), 0, mega_mkdir_done, NULL);
 }
 
 /*
