@@ -55,6 +55,8 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	[IMSG_CONF_TURN] = { "CONF_TURN",
 	    R(P, N), sizeof(struct imsg_conf_turn), FD_NO, 0 },
 	[IMSG_CONF_END] = { "CONF_END", R(P, N), 0, FD_NO, 0 },
+	[IMSG_NAT_MEMORY] = { "NAT_MEMORY",
+	    R(P, N) | R(N, P), sizeof(struct imsg_nat_memory), FD_NO, 0 },
 	[IMSG_HTTPS_CONF] = { "HTTPS_CONF",
 	    R(P, S), sizeof(struct imsg_https_conf), FD_NO, 0 },
 	[IMSG_HTTPS_CA_FD] = { "HTTPS_CA_FD", R(P, S), 0, FD_YES, 0 },

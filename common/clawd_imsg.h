@@ -40,6 +40,7 @@ enum imsg_type {
 	IMSG_CONF_STUN,		/* one STUN server */
 	IMSG_CONF_TURN,		/* one TURN server and credential */
 	IMSG_CONF_END,		/* configuration complete */
+	IMSG_NAT_MEMORY,	/* our NAT's behaviour, kept across starts */
 	IMSG_HTTPS_CONF,	/* API URL and resolved address */
 	IMSG_HTTPS_CA_FD,	/* fd: the CA bundle */
 	IMSG_MEGA_CONF,		/* the drop folder and limits */
@@ -230,6 +231,30 @@ struct imsg_crypto_peer {
 struct imsg_hostaddr {
 	uint32_t		 af;
 	uint8_t			 addr[16];
+};
+
+/*
+ * IMSG_NAT_MEMORY: what RFC 5780 discovery last found of our NAT
+ * (mapping and filtering as RDV_NAT_* and RDV_FILT_* in rdv_msg.h, the
+ * port step: 0 none, -1 random, 1 to NAT_MEMORY_STEP_MAX sequential),
+ * and where: the address the first STUN server saw us at and the local
+ * address our request left from, both with port 0.  netengine sends it
+ * to the parent when discovery reaches a new verdict; the parent keeps
+ * it in the state directory, sets saved (wall clock, seconds) and
+ * hands it back at the next start if it is at most
+ * NAT_MEMORY_MAX_AGE old.  netengine trusts it only while the first
+ * STUN server still sees the same two addresses.
+ */
+#define NAT_MEMORY_STEP_MAX	64
+#define NAT_MEMORY_MAX_AGE	(7 * 24 * 3600)
+struct imsg_nat_memory {
+	uint8_t			 mapping;
+	uint8_t			 filtering;
+	int16_t			 step;
+	uint32_t		 pad;
+	int64_t			 saved;
+	struct sockaddr_storage	 public;
+	struct sockaddr_storage	 local;
 };
 
 /*

@@ -132,6 +132,7 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct imsg_conf_peer	 cp;
 	struct imsg_conf_allowed ca;
 	struct imsg_hostaddr	 ha;
+	struct imsg_nat_memory	 nm;
 	struct imsg_conf_turn	 ct;
 	struct imsg_rdv_key	 rk;
 	struct imsg_wg_hs_out	 hout;
@@ -207,6 +208,11 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("bad CONF_STUN");
 		cs.name[sizeof(cs.name) - 1] = '\0';
 		stun_conf_add(&cs);
+		break;
+	case IMSG_NAT_MEMORY:
+		if (imsg_get_data(imsg, &nm, sizeof(nm)) == -1)
+			fatalx("bad NAT_MEMORY");
+		rdv_nat_memory(&nm);
 		break;
 	case IMSG_CONF_END:
 		stun_conf_end();

@@ -104,11 +104,13 @@ rdv_port(uint16_t port)
 
 /*
  * May a message leave now?  Once our NAT's mapping is known: at once
- * when two STUN servers see one mapping (or none), else when RFC 5780
- * discovery is done, RDV_NATWAIT_MS after a new socket at most.  Port
- * guesses past a sequential NAT are made from the mapping and step in
- * the message, which must be the ones discovery settles on; what
- * discovery learns after a message left goes in every probe.
+ * when two STUN servers see one mapping (or none), or when what
+ * discovery found at our last start still applies (rdv_nat_src()),
+ * else when RFC 5780 discovery is done, RDV_NATWAIT_MS after a new
+ * socket at most.  Port guesses past a sequential NAT are made from
+ * the mapping and step in the message, which must be the ones
+ * discovery settles on; what discovery learns after a message left
+ * goes in every probe.
  */
 static int
 rdv_nat_ready(uint64_t now)
@@ -120,8 +122,13 @@ rdv_nat_ready(uint64_t now)
 	if (natdisc_get(&m, &f, &step) == 0 ||
 	    now - rdv.port_at >= RDV_NATWAIT_MS)
 		return 1;
-	rdv_nat(&m, &d, &f);
-	return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
+	switch (rdv_nat_src(&m, &d, &f)) {
+	case RDV_NATSRC_MEMORY:
+		return 1;
+	case RDV_NATSRC_SERVERS:
+		return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
+	}
+	return 0;
 }
 
 struct rdv_peer *
@@ -626,6 +633,13 @@ rdv_listen_tick(uint64_t now)
 	    sizeof(dl));
 }
 
+static const char *const natsrc_names[] = {
+	[RDV_NATSRC_NONE] = "nothing yet",
+	[RDV_NATSRC_SERVERS] = "the STUN servers",
+	[RDV_NATSRC_MEMORY] = "discovery at the last start",
+	[RDV_NATSRC_DISCOVERY] = "discovery"
+};
+
 static void
 rdv_tick(int fd, short ev, void *arg)
 {
@@ -634,15 +648,20 @@ rdv_tick(int fd, short ev, void *arg)
 	struct spray_nat	 nat;
 	uint64_t		 now = wg_now_ms();
 	int64_t			 wall = time(NULL);
+	int			 src;
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
 	evtimer_add(&rdv.tick, &tv);
 	rdv_listen_tick(now);
-	rdv_nat(&nat.mapping, &nat.delta, &nat.filtering);
+	rdv_nat_keep();
+	src = rdv_nat_src(&nat.mapping, &nat.delta, &nat.filtering);
 	if (memcmp(&nat, &rdv.nat_told, sizeof(nat)) != 0) {
 		rdv.nat_told = nat;
+		log_info("rdv: our NAT: mapping %u, filtering %u, step %d, "
+		    "from %s", nat.mapping, nat.filtering, nat.delta,
+		    natsrc_names[src]);
 		TAILQ_FOREACH(rp, &rdv.peers, entry)
 			rdv_punch_nat_changed(rp);
 	}

@@ -48,6 +48,7 @@ void	 rdv_conf_start(void);
 void	 rdv_conf_hostaddr(const struct imsg_hostaddr *);
 void	 rdv_conf_peer(const struct imsg_conf_peer *);
 void	 rdv_conf_end(void);
+void	 rdv_nat_memory(const struct imsg_nat_memory *);
 void	 rdv_drop_ready(void);
 void	 rdv_key(const struct imsg_rdv_key *);
 void	 rdv_input(struct imsg *);

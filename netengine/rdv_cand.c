@@ -20,6 +20,7 @@
 #include "clawd.h"
 #include "clawd_imsg.h"
 #include "log.h"
+#include "proc.h"
 #include "util.h"
 #include "stun.h"
 #include "natdisc.h"
@@ -71,50 +72,126 @@ rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
 }
 
 /*
- * Our NAT's mapping behaviour from what the STUN servers saw of our one
- * socket: the same address for all is endpoint-independent; different
- * ports from one address with a steady step are a sequential
- * allocator, whose next mapping can be guessed.  The filtering only
- * RFC 5780 discovery knows.
+ * Our NAT's behaviour, and where that idea comes from.  RFC 5780
+ * discovery on this socket knows best (natdisc.c).  Until it is done,
+ * what the STUN servers saw of our one socket: the same address for
+ * all is endpoint-independent mapping; different ports from one
+ * address with a steady step are a sequential allocator, whose next
+ * mapping can be guessed.  And what discovery found at our last start
+ * (rdv_nat_memory()), while the first STUN server sees us at the same
+ * public address from the same local one and the servers do not
+ * contradict it: the same NAT, most likely, with its filtering and
+ * port step, which the servers alone cannot tell.
  */
-void
-rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
+static int
+rdv_natmem_applies(uint8_t servers)
+{
+	struct sockaddr_storage	 pub, loc;
+
+	if (!rdv.have_natmem || stun_first(&pub, &loc) == -1)
+		return 0;
+	sa_set_port(&pub, 0);
+	sa_set_port(&loc, 0);
+	if (!sa_equal((struct sockaddr *)&pub,
+	    (struct sockaddr *)&rdv.natmem.public) ||
+	    !sa_equal((struct sockaddr *)&loc,
+	    (struct sockaddr *)&rdv.natmem.local))
+		return 0;
+	return servers == RDV_NAT_UNKNOWN || servers == rdv.natmem.mapping;
+}
+
+int
+rdv_nat_src(uint8_t *mapping, int16_t *delta, uint8_t *filt)
 {
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
 	size_t			 n, i;
 	int			 d;
 
-	/* RFC 5780 discovery knows best (natdisc.c); else two servers. */
 	if (natdisc_get(mapping, filt, &d) == 0 &&
 	    *mapping != RDV_NAT_UNKNOWN) {
-		*delta = d > 0 && d <= 64 ? d : 0;
-		return;
+		*delta = d > 0 && d <= NATDISC_STEP_MAX ? d : 0;
+		return RDV_NATSRC_DISCOVERY;
 	}
 	*filt = RDV_FILT_UNKNOWN;
 	*mapping = RDV_NAT_UNKNOWN;
 	*delta = 0;
 	if ((n = stun_mapped_all(m, CLAWD_STUN_MAX)) == 0)
-		return;
+		return RDV_NATSRC_NONE;
 	for (i = 0; i < rdv.nhosts; i++) {
 		sa_set_port(&rdv.hosts[i], rdv.port);
 		if (sa_equal((struct sockaddr *)&rdv.hosts[i],
 		    (struct sockaddr *)&m[0])) {
 			*mapping = RDV_NAT_NONE;
-			return;
+			return RDV_NATSRC_SERVERS;
 		}
 	}
-	if (n < 2)
-		return;
-	*mapping = RDV_NAT_EIM;
-	for (i = 1; i < n; i++)
-		if (!sa_equal((struct sockaddr *)&m[i],
-		    (struct sockaddr *)&m[0]))
-			*mapping = RDV_NAT_EDM;
-	if (*mapping == RDV_NAT_EDM) {
-		d = (int)sa_port(&m[1]) - (int)sa_port(&m[0]);
-		if (d >= -64 && d <= 64)
-			*delta = d;
+	if (n >= 2) {
+		*mapping = RDV_NAT_EIM;
+		for (i = 1; i < n; i++)
+			if (!sa_equal((struct sockaddr *)&m[i],
+			    (struct sockaddr *)&m[0]))
+				*mapping = RDV_NAT_EDM;
+		if (*mapping == RDV_NAT_EDM) {
+			d = (int)sa_port(&m[1]) - (int)sa_port(&m[0]);
+			if (d >= -64 && d <= 64)
+				*delta = d;
+		}
 	}
+	if (rdv_natmem_applies(*mapping)) {
+		*mapping = rdv.natmem.mapping;
+		*filt = rdv.natmem.filtering;
+		*delta = rdv.natmem.step > 0 ? rdv.natmem.step : 0;
+		return RDV_NATSRC_MEMORY;
+	}
+	return *mapping == RDV_NAT_UNKNOWN ? RDV_NATSRC_NONE :
+	    RDV_NATSRC_SERVERS;
+}
+
+void
+rdv_nat(uint8_t *mapping, int16_t *delta, uint8_t *filt)
+{
+	(void)rdv_nat_src(mapping, delta, filt);
+}
+
+/* What discovery found at our last start, from the parent. */
+void
+rdv_nat_memory(const struct imsg_nat_memory *m)
+{
+	rdv.natmem = *m;
+	rdv.have_natmem = 1;
+	/* The parent has it already. */
+	rdv.natmem_sent = *m;
+	rdv.natmem_sent.saved = 0;
+}
+
+/*
+ * A verdict of discovery the parent has not kept yet goes to it, with
+ * the addresses it holds for: called every tick, it costs a compare.
+ */
+void
+rdv_nat_keep(void)
+{
+	struct imsg_nat_memory	 m;
+	struct sockaddr_storage	 pub, loc;
+	uint8_t			 mapping, filt;
+	int			 step;
+
+	if (natdisc_get(&mapping, &filt, &step) == -1 ||
+	    mapping == RDV_NAT_UNKNOWN || stun_first(&pub, &loc) == -1)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.mapping = mapping;
+	m.filtering = filt;
+	m.step = step >= -1 && step <= NAT_MEMORY_STEP_MAX ? step : -1;
+	sa_set_port(&pub, 0);
+	sa_set_port(&loc, 0);
+	memcpy(&m.public, &pub, sa_len((struct sockaddr *)&pub));
+	memcpy(&m.local, &loc, sa_len((struct sockaddr *)&loc));
+	if (memcmp(&m, &rdv.natmem_sent, sizeof(m)) == 0)
+		return;
+	rdv.natmem_sent = m;
+	proc_child_compose(PROC_PARENT, IMSG_NAT_MEMORY, 0, 0, -1, &m,
+	    sizeof(m));
 }
 
 /*

@@ -110,6 +110,9 @@ struct rdv_global {
 	int			 drop_ready;
 	uint32_t		 listen;	/* DROP_LISTEN_*, told */
 	struct spray_nat	 nat_told;	/* our NAT, as probes say it */
+	struct imsg_nat_memory	 natmem;	/* from the last run, if any */
+	int			 have_natmem;
+	struct imsg_nat_memory	 natmem_sent;	/* to the parent, to keep */
 	uint64_t		 need_at;	/* a peer needed the drop */
 	struct {
 		uint8_t		 id[RDV_ID_LEN];
@@ -145,7 +148,14 @@ int	 rdv_cand_add_via(struct rdv_cand *, size_t *, size_t, uint8_t,
 	    const struct sockaddr_storage *, int);
 int	 rdv_cand_add(struct rdv_cand *, size_t *, size_t, uint8_t,
 	    const struct sockaddr_storage *);
+/* Where our idea of our own NAT comes from (rdv_nat_src()). */
+#define RDV_NATSRC_NONE		0	/* nothing yet */
+#define RDV_NATSRC_SERVERS	1	/* what the STUN servers see */
+#define RDV_NATSRC_MEMORY	2	/* discovery, at our last start */
+#define RDV_NATSRC_DISCOVERY	3	/* discovery, on this socket */
+int	 rdv_nat_src(uint8_t *, int16_t *, uint8_t *);
 void	 rdv_nat(uint8_t *, int16_t *, uint8_t *);
+void	 rdv_nat_keep(void);
 void	 rdv_gather(struct rdv_msg *, int);
 int	 rdv_has_relay(const struct rdv_msg *);
 void	 rdv_remote_set(struct rdv_peer *, const struct rdv_msg *, int);

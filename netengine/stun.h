@@ -158,6 +158,7 @@ void	stun_get_counters(struct stun_counters *);
 void	stun_shutdown(void);
 
 size_t	stun_mapped_all(struct sockaddr_storage *, size_t);
+int	stun_first(struct sockaddr_storage *, struct sockaddr_storage *);
 int	stun_tid_equal(const uint8_t *, const uint8_t *);
 
 #endif /* CLAWD_STUN_H */

@@ -522,6 +522,17 @@ stun_mapped_all(struct sockaddr_storage *out, size_t max)
 	return n;
 }
 
+/* The first server's view of us: our mapping, and the local address. */
+int
+stun_first(struct sockaddr_storage *mapped, struct sockaddr_storage *local)
+{
+	if (nservers == 0 || !servers[0].have_mapped)
+		return -1;
+	*mapped = servers[0].mapped;
+	*local = servers[0].local;
+	return 0;
+}
+
 void
 stun_ctl_nat(void (*emit)(const struct ctl_nat *, void *), void *arg)
 {

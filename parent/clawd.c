@@ -366,6 +366,8 @@ parent_push_conf(int startup)
 	parent_push_peers(ne);
 	hostaddr_push(ne, conf->iface.configured ? conf->iface.name : NULL);
 	imsgev_compose(ne, IMSG_CONF_END, 0, 0, -1, NULL, 0);
+	if (startup)
+		natstate_push(conf->state_dir, ne);
 
 	if (conf->mega.configured) {
 		if (https_conf_make(&conf->mega, &hc) == -1)
@@ -600,6 +602,9 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 		megastate_save(conf->state_dir, ibuf_data(&ib),
 		    ibuf_size(&ib));
 		break;
+	case IMSG_NAT_MEMORY:
+		natstate_save(imsg);
+		break;
 	case IMSG_RESOLVE:
 		parent_resolve(iev, imsg);
 		break;
@@ -706,6 +711,7 @@ parent_shutdown(int status)
 	int		 i, tries, alive;
 
 	shutting_down = 1;
+	natstate_flush();
 	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
 		if (children[i].iev.handle != NULL &&
 		    children[i].iev.ibuf.fd != -1)

@@ -35,6 +35,15 @@ int	 tun_open(struct clawd_iface *);
 int	 megastate_push(struct clawd_conf *, struct imsgev *);
 void	 megastate_save(const char *, const uint8_t *, size_t);
 
+/* statefile.c */
+size_t	 statefile_read(const char *, const char *, void *, size_t);
+int	 statefile_write(const char *, const char *, const void *, size_t);
+
+/* natstate.c */
+void	 natstate_push(const char *, struct imsgev *);
+void	 natstate_save(struct imsg *);
+void	 natstate_flush(void);
+
 /* resolve.c */
 void	 parent_resolve(struct imsgev *, struct imsg *);
 

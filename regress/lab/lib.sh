@@ -553,6 +553,7 @@ lab_clawd_conf()
 	{
 		printf 'private-key "%s"\n' "$d/key"
 		printf 'listen-port random\n'
+		printf 'state-directory "%s/state"\n' "$d"
 		printf 'stun-server "203.0.113.1" port 3478\n'
 		printf 'stun-server "203.0.113.2" port 3478\n'
 		for l in "$@"; do printf '%s\n' "$l"; done

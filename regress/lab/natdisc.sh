@@ -104,6 +104,59 @@ for p in $PROFILES; do
 	n=$((n + 1))
 done
 
+# What discovery found is kept in the state directory, and a restart
+# starts from it before its own discovery is done; a file from another
+# site (another public address) is not used.
+# natmem_restart N: restart host N's clawd, print its first idea of
+# its NAT (the "rdv: our NAT" line of the new life, 15 s at most).
+natmem_restart()
+{
+	local log=$LAB_TMP/clawd-host$1/clawd.log lines i
+
+	lab_stop_pid "${LAB_CLAWD_PIDS[host$1]}"
+	lines=$(wc -l <"$log")
+	lab_clawd_spawn "host$1"
+	for i in $(seq 150); do
+		tail -n +"$((lines + 1))" "$log" | grep -q 'rdv: our NAT:' &&
+		    break
+		sleep 0.1
+	done
+	tail -n +"$((lines + 1))" "$log" | grep -m 1 'rdv: our NAT:'
+}
+
+# On a NAT whose discovery takes seconds: seq if there is one (its step
+# too is remembered), else the first profile.  With no NAT discovery
+# is over at its first answer, before the memory could matter.
+last=1 n=1
+for p in $PROFILES; do
+	[ "$p" = seq ] && last=$n
+	n=$((n + 1))
+done
+file=$LAB_TMP/clawd-host$last/state/nat-behaviour
+if [ -s "$file" ]; then
+	got=$(natmem_restart "$last")
+	case $got in
+	*"from discovery at the last start")
+		lab_ok "restart: NAT behaviour from the state directory" ;;
+	*)
+		lab_fail "restart: not from the state directory: ${got:-none}" ;;
+	esac
+	other=$(( last == 1 ? 2 : 1 ))
+	if [ "$other" -lt "$n" ]; then
+		install -m 600 "$file" "$LAB_TMP/clawd-host$other/state/"
+		got=$(natmem_restart "$other")
+		case $got in
+		*"at the last start")
+			lab_fail "another site's NAT behaviour used: $got" ;;
+		*)
+			lab_ok "another site's NAT behaviour not used" ;;
+		esac
+	fi
+else
+	lab_fail "no NAT behaviour kept in $file"
+	ls -l "$LAB_TMP/clawd-host$last/state"
+fi
+
 # The text form has the summary line too.
 if lab_ctl_at host1 show nat | grep -q '^nat: mapping '; then
 	lab_ok "show nat: summary line"
