@@ -156,7 +156,7 @@ static const struct imsg_rule rules[IMSG_TYPE_MAX] = {
 	    sizeof(struct imsg_rdv_in) + RDV_MSG_MAX },
 	[IMSG_RDV_RM] = { "RDV_RM",
 	    R(N, S), sizeof(struct ctl_drop_name), FD_NO, 0 },
-	[IMSG_DROP_READY] = { "DROP_READY", R(S, N), 0, FD_NO, 0 },
+	[IMSG_DROP_READY] = { "DROP_READY", R(S, C) | R(C, N), 0, FD_NO, 0 },
 	[IMSG_DROP_LISTEN] = { "DROP_LISTEN",
 	    R(N, S), sizeof(struct imsg_drop_listen), FD_NO, 0 },
 	[IMSG_CTL_SHOW_DROP] = { "CTL_SHOW_DROP",

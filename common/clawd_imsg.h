@@ -100,7 +100,7 @@ enum imsg_type {
 	IMSG_RDV_OPEN,		/* a rendezvous file from the drop */
 	IMSG_RDV_IN,		/* an opened message, and its key */
 	IMSG_RDV_RM,		/* a file no longer wanted */
-	IMSG_DROP_READY,	/* the drop can take files */
+	IMSG_DROP_READY,	/* the drop can take files; via crypto */
 	IMSG_DROP_LISTEN,	/* follow the folder's changes or not */
 
 	/* Control: the drop. */

@@ -126,6 +126,11 @@ crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_RDV_OPEN:
 		rendezvous_open(imsg);
 		break;
+	case IMSG_DROP_READY:
+		/* Behind the messages opened before it (signaler/drop.c). */
+		proc_child_compose(PROC_NETENGINE, IMSG_DROP_READY, 0, 0, -1,
+		    NULL, 0);
+		break;
 	default:
 		proc_unexpected(iev, imsg);
 	}

@@ -45,6 +45,7 @@
 static void	rdv_tick(int, short, void *);
 static void	rdv_answer(struct rdv_peer *, uint64_t);
 static void	rdv_request(struct rdv_peer *, uint64_t);
+static int	rdv_nat_ready(uint64_t);
 static int	rdv_demand(uint32_t);
 
 void
@@ -73,6 +74,49 @@ rdv_wanted(const struct rdv_peer *rp, uint64_t now)
 }
 
 /*
+ * Answer the offer we hold now?  On demand, only when a packet wants
+ * the peer, and not an offer about to expire (its writer will have
+ * replaced it: the newer one comes through the drop).
+ */
+static int
+rdv_held_usable(struct rdv_peer *rp, uint64_t now, int64_t wall)
+{
+	if (!rp->have_deferred || !rdv_nat_ready(now))
+		return 0;
+	if (!rp->held)
+		return 1;
+	if (rp->expiry - wall < RDV_HELD_MIN) {
+		rp->have_deferred = 0;
+		return 0;
+	}
+	return rdv_wanted(rp, now);
+}
+
+/*
+ * An idle peer we answer on demand is wanted: answer the offer we hold,
+ * or ask for one.  A peer that keeps a standing offer for us (we saw
+ * one we did not ask for) gets RDV_CATCHUP_MS first, while the drop is
+ * followed again: its current offer is likely in what comes.
+ */
+static void
+rdv_idle_wanted(struct rdv_peer *rp, uint64_t now, int64_t wall)
+{
+	if (rdv_held_usable(rp, now, wall)) {
+		rdv_answer(rp, now);
+		return;
+	}
+	if (rp->have_deferred)
+		return;			/* our NAT first */
+	if (rp->catchup_at == 0)
+		rp->catchup_at = now;
+	if (rp->standing && now - rp->catchup_at < RDV_CATCHUP_MS)
+		return;
+	if (rp->last_request == 0 ||
+	    now - rp->last_request >= RDV_REQUEST_GAP_MS)
+		rdv_request(rp, now);
+}
+
+/*
  * wg.c: a packet for a peer with no endpoint yet.  A peer we answer is
  * ours to meet (WireGuard keeps the packet until we have); an idle one
  * on demand asks for an offer now.  Any other has no route.
@@ -88,10 +132,8 @@ rdv_demand(uint32_t id)
 	if (!rdv_wanted(rp, now))
 		log_info("rdv: peer %u: wanted by a packet", rp->id);
 	rp->demand_at = now;
-	if (rp->on_demand && rp->state == RDV_IDLE && rdv.drop_ready &&
-	    (rp->last_request == 0 ||
-	    now - rp->last_request >= RDV_REQUEST_GAP_MS))
-		rdv_request(rp, now);
+	if (rp->on_demand && rp->state == RDV_IDLE && rdv.drop_ready)
+		rdv_idle_wanted(rp, now, time(NULL));
 	return 1;
 }
 
@@ -470,11 +512,20 @@ rdv_input(struct imsg *imsg)
 			    "to");
 			return;
 		}
+		if (rp->have_deferred && msg.ts < rp->offer.ts) {
+			log_debug("rdv: peer %u: %s older than the offer held; "
+			    "ignored", rp->id, hdr.name);
+			return;
+		}
 		if (rdv_seen(msg.conn, msg.expiry, now)) {
 			rdv_reject(hdr.name, "replayed");
 			return;
 		}
 		rdv.offers_in++;
+		/* Not asked for: it keeps an offer for us in the drop. */
+		if (rp->reqfile[0] == '\0' || strcmp(rp->reqfile + 8,
+		    hdr.name + 6) != 0)
+			rp->standing = 1;
 		rdv_remove_file(rp->reqfile);
 		rp->reqfile[0] = '\0';
 		memcpy(rp->conn, msg.conn, sizeof(rp->conn));
@@ -486,10 +537,15 @@ rdv_input(struct imsg *imsg)
 		strlcpy(rp->offer_name, hdr.name, sizeof(rp->offer_name));
 		rp->t_begin = mnow;
 		rp->t_msg = mnow;
+		/*
+		 * Once our NAT's mapping is known (rdv_nat_ready()); an
+		 * idle peer on demand, held until a packet wants it.
+		 */
+		rp->held = rp->on_demand && rp->state == RDV_IDLE &&
+		    !rdv_wanted(rp, mnow);
 		rp->state = RDV_IDLE;
-		/* Once our NAT's mapping is known (rdv_nat_ready()). */
 		rp->have_deferred = 1;
-		if (rdv_nat_ready(mnow))
+		if (rdv_held_usable(rp, mnow, now))
 			rdv_answer(rp, mnow);
 		return;
 	}
@@ -561,6 +617,11 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 	struct rdv_msg	 resp;
 
 	rp->have_deferred = 0;
+	rp->catchup_at = 0;
+	rp->answered_at = now;
+	if (rp->held)
+		rp->t_begin = rp->t_msg = now;	/* held until wanted */
+	rp->held = 0;
 	rdv_remote_set(rp, &rp->offer, 0);
 	memset(&resp, 0, sizeof(resp));
 	resp.kind = RDV_KIND_RESPONSE;
@@ -592,6 +653,23 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
  * connected or idle, with nothing asked.  Without rendezvous peers the
  * drop is clawctl's alone, and is followed as ever.
  */
+static int
+rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
+{
+	if (!rdv_wanted(rp, now))
+		return 0;
+	switch (rp->state) {
+	case RDV_IDLE:
+		return !rp->have_deferred;
+	case RDV_PUNCHING:
+		/* The probes are the acknowledgement; none yet, follow. */
+		return !rp->have_path &&
+		    now - rp->answered_at >= RDV_ACK_MS;
+	default:
+		return rp->state != RDV_UP;
+	}
+}
+
 static uint32_t
 rdv_drop_needed(uint64_t now)
 {
@@ -605,8 +683,7 @@ rdv_drop_needed(uint64_t now)
 		if (rp->role != PEER_ROLE_ANSWER)
 			continue;
 		roles = 1;
-		if ((rp->state != RDV_UP && rdv_wanted(rp, now)) ||
-		    (rp->reqfile[0] != '\0' &&
+		if (rdv_waits_offer(rp, now) || (rp->reqfile[0] != '\0' &&
 		    now - rp->last_request < RDV_LIFETIME * 1000ULL))
 			need = DROP_LISTEN_PACED;
 	}
@@ -633,6 +710,25 @@ rdv_listen_tick(uint64_t now)
 	    sizeof(dl));
 }
 
+/*
+ * Offers written ahead of time are refreshed together: when one is
+ * due, every one due within RDV_ALIGN seconds goes with it, so that a
+ * server's standing offers for many clients cost one MEGA request per
+ * round, not one each.
+ */
+static int64_t
+rdv_refresh_align(uint64_t now, int64_t wall)
+{
+	struct rdv_peer	*rp;
+
+	TAILQ_FOREACH(rp, &rdv.peers, entry)
+		if (rp->state == RDV_OFFERED && !rp->on_demand &&
+		    wall >= rp->expiry - RDV_REFRESH &&
+		    now - rp->last_offer >= RDV_OFFER_GAP_MS)
+			return RDV_ALIGN;
+	return 0;
+}
+
 static const char *const natsrc_names[] = {
 	[RDV_NATSRC_NONE] = "nothing yet",
 	[RDV_NATSRC_SERVERS] = "the STUN servers",
@@ -647,7 +743,7 @@ rdv_tick(int fd, short ev, void *arg)
 	struct rdv_peer		*rp;
 	struct spray_nat	 nat;
 	uint64_t		 now = wg_now_ms();
-	int64_t			 wall = time(NULL);
+	int64_t			 wall = time(NULL), align;
 	int			 src;
 
 	(void)fd;
@@ -665,6 +761,7 @@ rdv_tick(int fd, short ev, void *arg)
 		TAILQ_FOREACH(rp, &rdv.peers, entry)
 			rdv_punch_nat_changed(rp);
 	}
+	align = rdv_refresh_align(now, wall);
 	TAILQ_FOREACH(rp, &rdv.peers, entry) {
 		rdv_spray_tick(rp, now);
 		switch (rp->state) {
@@ -676,12 +773,13 @@ rdv_tick(int fd, short ev, void *arg)
 			    rdv_nat_ready(now) && (rp->last_offer == 0 ||
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS))
 				rdv_offer(rp, now, NULL);
-			if (rp->have_deferred && rdv_nat_ready(now))
+			if (rp->role == PEER_ROLE_ANSWER && rp->on_demand) {
+				if (rdv_wanted(rp, now))
+					rdv_idle_wanted(rp, now, wall);
+				else
+					rp->catchup_at = 0;
+			} else if (rp->have_deferred && rdv_nat_ready(now))
 				rdv_answer(rp, now);
-			if (rp->role == PEER_ROLE_ANSWER && rp->on_demand &&
-			    rdv_wanted(rp, now) && (rp->last_request == 0 ||
-			    now - rp->last_request >= RDV_REQUEST_GAP_MS))
-				rdv_request(rp, now);
 			break;
 		case RDV_OFFERED:
 			if (rp->on_demand && wall >= rp->expiry) {
@@ -690,7 +788,7 @@ rdv_tick(int fd, short ev, void *arg)
 				rp->myfile[0] = '\0';
 				rp->state = RDV_IDLE;
 			} else if (!rp->on_demand &&
-			    wall >= rp->expiry - RDV_REFRESH &&
+			    wall >= rp->expiry - RDV_REFRESH - align &&
 			    now - rp->last_offer >= RDV_OFFER_GAP_MS)
 				rdv_offer(rp, now, NULL);
 			break;

@@ -39,12 +39,17 @@ rdv_path(uint32_t id)
 	struct rdv_peer	*rp;
 	size_t		 i;
 
-	/* The path in use: also while a better one is sought. */
-	if ((rp = rdv_peer(id)) == NULL || !rp->have_path ||
-	    !rp->committed)
+	/*
+	 * The path in use, also while a better one is sought; before the
+	 * first is up, the best one found so far, or none ("-"), whatever
+	 * endpoint WireGuard may have taken from a handshake meanwhile.
+	 * Punching again after being up, the tunnel still runs where
+	 * WireGuard sends (the caller's to say).
+	 */
+	if ((rp = rdv_peer(id)) == NULL)
 		return NULL;
-	if (rp->state != RDV_UP && rp->t_hs == 0)
-		return NULL;	/* the first one, not up yet */
+	if (!rp->have_path)
+		return rp->t_hs != 0 ? NULL : "-";
 	if (rp->path_relayed)
 		return "relayed";
 	for (i = 0; i < rp->nremote; i++)

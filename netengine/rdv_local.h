@@ -35,10 +35,14 @@
 #define RDV_UPGRADE_LEN_MS	5000	/* for this long */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
-#define RDV_LISTEN_LINGER_MS	10000	/* drop unneeded this long: pause */
+#define RDV_LISTEN_LINGER_MS	2000	/* drop unneeded this long: pause */
 #define RDV_NATWAIT_MS		6000	/* for discovery, after a new socket */
 #define RDV_DEMAND_MS		60000	/* a packet wants its peer this long */
 #define RDV_SEEN_MAX		4096	/* accepted ids remembered */
+#define RDV_ALIGN		120	/* s: offers refreshed together */
+#define RDV_HELD_MIN		30	/* s: a held offer this near expiry */
+#define RDV_CATCHUP_MS		3000	/* following for a standing offer */
+#define RDV_ACK_MS		5000	/* answered, no probe: follow again */
 #define RDV_HOSTS_MAX		16
 #define RDV_PREDICT		12	/* ports guessed past a mapping */
 #define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
@@ -72,6 +76,10 @@ struct rdv_peer {
 	struct rdv_msg		 offer;		/* answering: the offer */
 	char			 offer_name[DROP_NAME_MAX];
 	int			 have_deferred;	/* not answered yet */
+	int			 held;		/* until a packet wants it */
+	int			 standing;	/* it keeps an offer for us */
+	uint64_t		 catchup_at;	/* wanted, no offer held */
+	uint64_t		 answered_at;
 	int			 early;		/* punching before the response */
 	uint64_t		 last_upgrade;	/* relayed: last direct try */
 	int			 upgrading;	/* probing only direct pairs */

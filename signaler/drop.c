@@ -69,6 +69,7 @@ static TAILQ_HEAD(, drop_file)	 files = TAILQ_HEAD_INITIALIZER(files);
 
 static void	 drop_request(struct imsg *);
 static void	 drop_park_flush(void);
+static void	 drop_ready_tell(void);
 static size_t			 nfiles;
 static char			 folder[MA_HANDLE_LEN + 1];
 static struct event		 sweep_ev;
@@ -76,6 +77,8 @@ static int			 sweep_set;
 static time_t			 put_window;
 static unsigned int		 put_count, msg_count;
 static unsigned int		 name_gen;	/* stale name answers */
+static unsigned int		 names_asked;	/* names crypto is opening */
+static int			 ready_due;	/* DROP_READY once they are in */
 static uint32_t			 roles_offer, roles_ahead, roles_ondemand;
 
 /* Names of files we put lately: whose answers are for us. */
@@ -214,6 +217,8 @@ drop_name_done(struct imsg *imsg, void *arg)
 	}
 	explicit_bzero(&na, sizeof(na));
 	free(a);
+	if (--names_asked == 0 && ready_due)
+		drop_ready_tell();
 }
 
 static void
@@ -238,6 +243,7 @@ drop_ask_name(struct drop_file *f, const char *attr)
 		free(a);
 		return;
 	}
+	names_asked++;
 	f->named = 0;
 }
 
@@ -349,6 +355,19 @@ drop_node_attr(const char *h, const char *attr)
 		drop_ask_name(f, attr);
 }
 
+/*
+ * Netengine hears that the drop is ready after every message the tree
+ * held: through crypto, behind the messages it opens, once every name
+ * asked for is known.  A client that finds its offer there does not
+ * ask for another one.
+ */
+static void
+drop_ready_tell(void)
+{
+	ready_due = 0;
+	proc_child_compose(PROC_CRYPTO, IMSG_DROP_READY, 0, 0, -1, NULL, 0);
+}
+
 static void
 drop_ready(const char *h)
 {
@@ -357,8 +376,9 @@ drop_ready(const char *h)
 	if (strcmp(folder, h) != 0)
 		log_debug("drop: folder handle %s", h);
 	strlcpy(folder, h, sizeof(folder));
-	proc_child_compose(PROC_NETENGINE, IMSG_DROP_READY, 0, 0, -1, NULL,
-	    0);
+	ready_due = 1;
+	if (names_asked == 0)
+		drop_ready_tell();
 	if (!sweep_set) {
 		evtimer_set(&sweep_ev, drop_sweep, NULL);
 		sweep_set = 1;
@@ -1001,8 +1021,8 @@ drop_rdv_wanted(uint8_t kind, const uint8_t id[RDV_ID_LEN])
 {
 	switch (kind) {
 	case RDV_KIND_OFFER:
-		return roles_ahead > 0 || (roles_ondemand > 0 &&
-		    drop_put_lately(RDV_KIND_REQUEST, id));
+		/* On demand too: the other side may keep one for us. */
+		return roles_ahead > 0 || roles_ondemand > 0;
 	case RDV_KIND_RESPONSE:
 		return roles_offer > 0 && drop_put_lately(RDV_KIND_OFFER, id);
 	case RDV_KIND_REQUEST:

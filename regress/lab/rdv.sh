@@ -36,12 +36,16 @@ rdv_pair()
 	for n in 1 2; do
 		# A relayed start moves to a direct path when one answers
 		# (many probes take up to 25 s).
+		lab_log "host$n path check from $(date +%T.%N)"
 		rdv_until 30 rdv_path_is "host$n" "$3"
 		p=$(rdv_path "host$n")
 		if [ "$p" = "$3" ]; then
 			lab_ok "$1 to $2: host$n: path $p"
 		else
-			lab_fail "$1 to $2: host$n: path '$p', not $3"
+			lab_fail "$1 to $2: host$n: path '$p', not $3" \
+			    "(at $(date +%T.%N))"
+			lab_ctl_at "host$n" show peers
+			rdv_dump
 		fi
 	done
 	if [ -n "${4:-}" ]; then

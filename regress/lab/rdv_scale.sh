@@ -1,7 +1,9 @@
 #!/bin/bash
 # rdv_scale.sh: one server clawd (host1 behind a port-restricted cone,
-# role offer on-demand toward N peers) and N client clawds (role answer
-# on-demand), each in its own namespace behind one shared NAT box, all
+# role offer toward N peers, keeping a standing offer for each in the
+# drop; with RDV_SCALE_SERVER=ondemand, role offer on-demand, an offer
+# only when asked) and N client clawds (role answer on-demand), each in
+# its own namespace behind one shared NAT box, all
 # meeting through the MEGA emulator with one shared account and a rate
 # limit of 20 requests a second.  Measures how many clients get a
 # tunnel (ping 100.64.0.1 through it) within the deadline, the MEGA
@@ -24,7 +26,10 @@
 # emulator's rate limit, 20/s), RDV_SCALE_BOUND (MEGA requests per
 # connection, emulator total, 120), RDV_SCALE_SETTLE (30 s between the
 # last connection and the idle window, for the queues to drain),
-# RDV_SCALE_IDLE_BOUND (server requests in the idle window, 30).
+# RDV_SCALE_IDLE_BOUND (server requests in the idle window, 30),
+# RDV_SCALE_SERVER (aot or ondemand, the server's peers in the scale
+# test; aot), RDV_SCALE_CLIENT_V (-v: verbose client logs),
+# RDV_SCALE_LOGS (a directory to keep every clawd's log in).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/rdv_lib.sh" || exit 99
 
@@ -71,6 +76,13 @@ sc_cleanup()
 		lab_pid_alive "$p" && kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	if [ -n "${RDV_SCALE_LOGS:-}" ] && mkdir -p "$RDV_SCALE_LOGS"; then
+		for p in "$LAB_TMP"/clawd-*/clawd.log; do
+			[ -f "$p" ] || continue
+			i=${p%/clawd.log}
+			cp "$p" "$RDV_SCALE_LOGS/${i##*/clawd-}.log"
+		done
+	fi
 	(exit "$rc")
 	lab_cleanup
 }
@@ -115,10 +127,11 @@ sc_client_site()
 
 
 # Keys and configuration of the server (host1) and M clients; MODE is
-# " on-demand" or empty.
+# " on-demand" or empty, for both or, with CMODE, for the server (MODE)
+# and the clients (CMODE).
 sc_confs()
 {
-	local m=$1 mode=$2 i d s=$LAB_TMP/clawd-host1
+	local m=$1 mode=$2 cmode=${3-$2} i d s=$LAB_TMP/clawd-host1
 
 	for i in host1 $(seq -f 'c%g' "$m"); do
 		d=$LAB_TMP/clawd-$i
@@ -147,7 +160,7 @@ sc_confs()
 			printf 'peer "server" {\n\tpublic-key "%s"\n' \
 			    "$(cat "$s/pub")"
 			printf '\tallowed-ips 100.64.0.1/32\n'
-			printf '\trole answer%s\n}\n' "$mode"
+			printf '\trole answer%s\n}\n' "$cmode"
 		} >"$d/clawd.conf"
 	done
 	chmod 600 "$LAB_TMP"/clawd-*/clawd.conf
@@ -260,7 +273,7 @@ sc_start_clients()
 	t0=$(sc_now)
 	end=$(( $(date +%s) + SC_DEADLINE ))
 	for ns in "$@"; do
-		sc_spawn "$ns" ""
+		sc_spawn "$ns" "${RDV_SCALE_CLIENT_V:-}"
 		i=$(( i + 1 ))
 		if [ $(( i % SC_BATCH )) -eq 0 ]; then
 			sleep 1
@@ -316,6 +329,12 @@ sc_server_ready()
 	    jq -e '.state == "ready"' >/dev/null
 }
 
+sc_server_offers()
+{
+	lab_ctl_at host1 -j show drop 2>/dev/null |
+	    jq -e --argjson n "$1" '.puts >= $n' >/dev/null
+}
+
 sc_wait_server_ready()
 {
 	rdv_until 30 sc_server_ready ||
@@ -330,9 +349,17 @@ sc_scale()
 
 	for i in $(seq "$n"); do clients+=("c$i"); done
 	sc_world "$n"
-	sc_confs "$n" " on-demand"
+	case ${RDV_SCALE_SERVER:-aot} in
+	aot)		sc_confs "$n" "" " on-demand" ;;
+	ondemand)	sc_confs "$n" " on-demand" ;;
+	*)		lab_die "RDV_SCALE_SERVER: aot or ondemand" ;;
+	esac
 	sc_spawn host1 -v
 	sc_wait_server_ready
+	# Ahead of time, its standing offers are in the drop first.
+	[ "${RDV_SCALE_SERVER:-aot}" = aot ] &&
+	    ! rdv_until 60 sc_server_offers "$n" &&
+	    lab_log "the server's $n offers are not all in the drop"
 	rss0=$(sc_rss host1)
 	lab_log "server ready, $rss0 kB; starting $n clients"
 	sc_start_clients "${clients[@]}"
