@@ -94,9 +94,10 @@ rdv_held_usable(struct rdv_peer *rp, uint64_t now, int64_t wall)
 
 /*
  * An idle peer we answer on demand is wanted: answer the offer we hold,
- * or ask for one.  A peer that keeps a standing offer for us (we saw
- * one we did not ask for) gets RDV_CATCHUP_MS first, while the drop is
- * followed again: its current offer is likely in what comes.
+ * or ask for one.  Not before reading what the drop got while we did
+ * not follow it (the other side may keep a standing offer for us): the
+ * signaler says when it has caught up (rdv_drop_ready()), RDV_CATCHUP_MS
+ * at most.  A drop read within the last RDV_CURRENT_MS is current.
  */
 static void
 rdv_idle_wanted(struct rdv_peer *rp, uint64_t now, int64_t wall)
@@ -107,9 +108,13 @@ rdv_idle_wanted(struct rdv_peer *rp, uint64_t now, int64_t wall)
 	}
 	if (rp->have_deferred)
 		return;			/* our NAT first */
-	if (rp->catchup_at == 0)
+	if (rp->catchup_at == 0) {
 		rp->catchup_at = now;
-	if (rp->standing && now - rp->catchup_at < RDV_CATCHUP_MS)
+		rp->catchup = rdv.listen == DROP_LISTEN_PAUSE &&
+		    now - rdv.drop_at > RDV_CURRENT_MS;
+	}
+	if (rp->catchup && rdv.drop_at < rp->catchup_at &&
+	    now - rp->catchup_at < RDV_CATCHUP_MS)
 		return;
 	if (rp->last_request == 0 ||
 	    now - rp->last_request >= RDV_REQUEST_GAP_MS)
@@ -263,6 +268,7 @@ rdv_drop_ready(void)
 	if (!rdv.drop_ready)
 		log_debug("rdv: the drop is ready");
 	rdv.drop_ready = 1;
+	rdv.drop_at = wg_now_ms();
 }
 
 /* --- publishing ------------------------------------------------------ */
@@ -522,10 +528,6 @@ rdv_input(struct imsg *imsg)
 			return;
 		}
 		rdv.offers_in++;
-		/* Not asked for: it keeps an offer for us in the drop. */
-		if (rp->reqfile[0] == '\0' || strcmp(rp->reqfile + 8,
-		    hdr.name + 6) != 0)
-			rp->standing = 1;
 		rdv_remove_file(rp->reqfile);
 		rp->reqfile[0] = '\0';
 		memcpy(rp->conn, msg.conn, sizeof(rp->conn));
@@ -660,7 +662,14 @@ rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
 		return 0;
 	switch (rp->state) {
 	case RDV_IDLE:
-		return !rp->have_deferred;
+		/*
+		 * Ahead of time, until the offer comes; on demand, while
+		 * reading what came when we did not follow (above).
+		 */
+		if (rp->have_deferred)
+			return 0;
+		return !rp->on_demand || (rp->catchup_at != 0 &&
+		    rp->catchup);
 	case RDV_PUNCHING:
 		/* The probes are the acknowledgement; none yet, follow. */
 		return !rp->have_path &&

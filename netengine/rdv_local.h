@@ -41,8 +41,9 @@
 #define RDV_SEEN_MAX		4096	/* accepted ids remembered */
 #define RDV_ALIGN		120	/* s: offers refreshed together */
 #define RDV_HELD_MIN		30	/* s: a held offer this near expiry */
-#define RDV_CATCHUP_MS		3000	/* following for a standing offer */
-#define RDV_ACK_MS		5000	/* answered, no probe: follow again */
+#define RDV_CATCHUP_MS		3000	/* reading the drop before asking */
+#define RDV_CURRENT_MS		1000	/* a drop read this lately is current */
+#define RDV_ACK_MS		10000	/* answered, no probe: follow again */
 #define RDV_HOSTS_MAX		16
 #define RDV_PREDICT		12	/* ports guessed past a mapping */
 #define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
@@ -77,8 +78,8 @@ struct rdv_peer {
 	char			 offer_name[DROP_NAME_MAX];
 	int			 have_deferred;	/* not answered yet */
 	int			 held;		/* until a packet wants it */
-	int			 standing;	/* it keeps an offer for us */
 	uint64_t		 catchup_at;	/* wanted, no offer held */
+	int			 catchup;	/* the drop is read first */
 	uint64_t		 answered_at;
 	int			 early;		/* punching before the response */
 	uint64_t		 last_upgrade;	/* relayed: last direct try */
@@ -116,6 +117,7 @@ struct rdv_global {
 	uint16_t		 port;
 	uint64_t		 port_at;	/* when the socket came */
 	int			 drop_ready;
+	uint64_t		 drop_at;	/* it was read up to now */
 	uint32_t		 listen;	/* DROP_LISTEN_*, told */
 	struct spray_nat	 nat_told;	/* our NAT, as probes say it */
 	struct imsg_nat_memory	 natmem;	/* from the last run, if any */

@@ -60,6 +60,7 @@ struct mega_session {
 	int		 sc_live;
 	int		 sc_busy;
 	int		 paused;		/* no peer needs the drop */
+	int		 catchup;		/* resumed: the drop is told */
 	int		 paced;			/* one client among many */
 	unsigned int	 pace_ms;		/* paced: sc at most so often */
 	struct timespec	 pace_last;		/* the last packets */

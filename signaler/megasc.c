@@ -93,6 +93,8 @@ mega_listen(uint32_t how)
 		return;
 	}
 	log_info("mega: following the drop again");
+	/* What came meanwhile is read first; the drop hears when. */
+	sess.catchup = 1;
 	if (mega_usable() && sess.drop[0] != '\0')
 		mega_follow();
 }
@@ -301,8 +303,14 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 	else if ((rv = ma_parse_sc(rep->body, rep->len, mega_user(),
 	    &sc)) == 0) {
 		sess.sc_failures = 0;
-		if (sc.kind == MA_SC_PACKETS) {
+		if (sc.kind == MA_SC_PACKETS)
 			mega_sc_packets(&sc);
+		if (sess.catchup) {
+			/* Up to date again since the pause. */
+			sess.catchup = 0;
+			sess.ev->on_ready(sess.drop);
+		}
+		if (sc.kind == MA_SC_PACKETS) {
 			strlcpy(sess.sn, sc.sn, sizeof(sess.sn));
 			ma_sc_free(&sc);
 			if (mega_usable())

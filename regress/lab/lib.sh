@@ -198,6 +198,28 @@ lab_pid_alive()
 	pid_alive "$1"
 }
 
+# lab_proc_why PID: what a process of ours that should have said
+# something is doing (for a failure's message): gone, or its state,
+# where it sleeps in the kernel, its command and its children's.
+lab_proc_why()
+{
+	local pid=$1 c
+
+	if ! lab_pid_alive "$pid"; then
+		wait "$pid" 2>/dev/null
+		echo "pid $pid: gone (exit status $?)"
+		return
+	fi
+	echo "pid $pid: $(grep '^State:' "/proc/$pid/status" 2>/dev/null)," \
+	    "in $(cat "/proc/$pid/wchan" 2>/dev/null || echo '?'):" \
+	    "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+		echo "  child $c: $(grep '^State:' "/proc/$c/status" \
+		    2>/dev/null), in $(cat "/proc/$c/wchan" 2>/dev/null):" \
+		    "$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null)"
+	done
+}
+
 lab_ns_empty()
 {
 	[ -z "$(ip netns pids "$1" 2>/dev/null)" ]

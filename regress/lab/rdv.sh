@@ -10,8 +10,10 @@
 # and a pair in on-demand mode, where host2 stays idle (no MEGA
 # request, not following the drop) until a packet wants host1, then
 # asks for the offer, with a drop slow enough that host1 starts on
-# host2's probes, and delivers that first packet.  Once connected,
-# host2 stops following the drop and host1 does not.
+# host2's probes, and delivers that first packet; and on demand on
+# host2's side only, where host1 keeps a standing offer that host2
+# holds and answers when the packet comes, never asking for one.  Once
+# connected, host2 stops following the drop and host1 does not.
 #
 #	rdv.sh [P1 P2 PATH [MS]]	one pair, the expected path, MEGA latency
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -36,18 +38,26 @@ rdv_pair()
 	for n in 1 2; do
 		# A relayed start moves to a direct path when one answers
 		# (many probes take up to 25 s).
-		lab_log "host$n path check from $(date +%T.%N)"
 		rdv_until 30 rdv_path_is "host$n" "$3"
 		p=$(rdv_path "host$n")
 		if [ "$p" = "$3" ]; then
 			lab_ok "$1 to $2: host$n: path $p"
 		else
-			lab_fail "$1 to $2: host$n: path '$p', not $3" \
-			    "(at $(date +%T.%N))"
+			lab_fail "$1 to $2: host$n: path '$p', not $3"
 			lab_ctl_at "host$n" show peers
 			rdv_dump
 		fi
 	done
+	# A standing offer: answered when the packet came, never asked for.
+	if [ "${RDV_ONDEMAND:-}" = answer ]; then
+		if grep -q 'put request-' "$LAB_TMP/clawd-host2/clawd.log" ||
+		    grep -q 'asked for an offer' \
+		    "$LAB_TMP/clawd-host1/clawd.log"; then
+			lab_fail "$1 to $2: host2 asked for an offer"
+		else
+			lab_ok "$1 to $2: host2 answered the standing offer"
+		fi
+	fi
 	if [ -n "${4:-}" ]; then
 		if grep -q 'probed before its response' \
 		    "$LAB_TMP/clawd-host1/clawd.log"; then
@@ -56,7 +66,7 @@ rdv_pair()
 			lab_fail "$1 to $2: host1 waited for the response"
 		fi
 	fi
-	# Connected, the answering side stops following the drop (10 s
+	# Connected, the answering side stops following the drop (2 s
 	# after), the offering side never does.
 	if rdv_until 25 rdv_following_is host2 false; then
 		lab_ok "$1 to $2: host2 (answer) stops following the drop"
@@ -135,5 +145,8 @@ else
 	# drop slow (300 ms a request), so that the probes come first
 	# (host1 behind a full cone: they get in before it probes).
 	RDV_ONDEMAND=1 rdv_pair fc prc direct 300
+	# On demand on the answering side only: host1 keeps a standing
+	# offer, host2 holds it and answers it when the packet comes.
+	RDV_ONDEMAND=answer rdv_pair prc prc direct
 fi
 exit "$LAB_FAILED"

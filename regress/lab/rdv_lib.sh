@@ -41,9 +41,11 @@ rdv_emulator_try()
 		    --wait-ms 20000 "$@" >"$log" 2>&1 &
 		RDV_EMU=$!
 		LAB_PIDS+=("$RDV_EMU")
-		lab_wait 20 grep -q '^listening on' "$log" && return 0
-		echo "the MEGA emulator did not start (try $i):" >&2
+		lab_wait 30 grep -q '^listening on' "$log" && return 0
+		echo "the MEGA emulator did not start in 30 s (try $i);" \
+		    "its log:" >&2
 		cat "$log" >&2
+		lab_proc_why "$RDV_EMU" >&2
 		rdv_emulator_stop
 	done
 	return 1
@@ -115,8 +117,10 @@ rdv_conf()
 		printf 'peer "host%s" {\n' "$m"
 		printf '\tpublic-key "%s"\n' "$(cat "$LAB_TMP/clawd-host$m/pub")"
 		printf '\tallowed-ips %s/32\n' "$t"
+		# RDV_ONDEMAND=answer: the answering side only.
 		printf '\trole %s%s\n}\n' "$role" \
-		    "${RDV_ONDEMAND:+ on-demand}"
+		    "$(case ${RDV_ONDEMAND:-}:$role in
+		    :*|answer:offer) ;; *) echo ' on-demand' ;; esac)"
 	} >"$d/clawd.conf"
 	chmod 600 "$d/clawd.conf"
 }

@@ -160,7 +160,7 @@ dl_init()
 # emulator; wait (30 s) for its URLs.
 dl_emu()
 {
-	local name=$1 ns=$2 mode=$3 log i url ctl tls=()
+	local name=$1 ns=$2 mode=$3 log i url ctl tls=() try t0
 
 	shift 3
 	case $mode in
@@ -170,24 +170,34 @@ dl_emu()
 	*)	dl_bail "dl_emu: mode $mode" ;;
 	esac
 	log=$LAB_TMP/emu-$name.log
-	: >"$log"
-	ip netns exec "$ns" node "$DL_DIR/emulator.js" \
-	    --listen 127.0.0.1:0 --control-port 0 --wait-ms 5000 \
-	    "${tls[@]}" "$@" >"$log" 2>&1 &
-	DL_EPID[$name]=$!
-	LAB_PIDS+=($!)
 	DL_ENS[$name]=$ns
 	DL_ELOG[$name]=$log
-	for i in $(seq 300); do
-		url=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$log")
-		ctl=$(sed -n 's/.*control on \([^ ]*\).*/\1/p' "$log")
+	# Three tries of 30 s each, every failure said with its cause.
+	for try in 1 2 3; do
+		: >"$log"
+		t0=$(date +%s.%N)
+		ip netns exec "$ns" node "$DL_DIR/emulator.js" \
+		    --listen 127.0.0.1:0 --control-port 0 --wait-ms 5000 \
+		    "${tls[@]}" "$@" >"$log" 2>&1 &
+		DL_EPID[$name]=$!
+		LAB_PIDS+=($!)
+		for i in $(seq 300); do
+			url=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$log")
+			ctl=$(sed -n 's/.*control on \([^ ]*\).*/\1/p' "$log")
+			[ -n "$url" ] && [ -n "$ctl" ] && break
+			lab_pid_alive "${DL_EPID[$name]}" || break
+			sleep 0.1
+		done
 		[ -n "$url" ] && [ -n "$ctl" ] && break
-		lab_pid_alive "${DL_EPID[$name]}" || break
-		sleep 0.1
+		dl_log "emulator $name did not start (try $try, after" \
+		    "$(awk -v a="$t0" -v b="$(date +%s.%N)" \
+		    'BEGIN { printf "%.1f", b - a }') s); its log:"
+		sed 's/^/# /' "$log"
+		lab_proc_why "${DL_EPID[$name]}" | sed 's/^/# /'
+		lab_stop_pid "${DL_EPID[$name]}"
 	done
 	if [ -z "$url" ] || [ -z "$ctl" ]; then
-		cat "$log"
-		dl_bail "emulator $name did not start"
+		dl_bail "emulator $name did not start in three tries"
 	fi
 	case $ctl in */) ;; *) ctl=$ctl/ ;; esac
 	DL_EURL[$name]=$url
