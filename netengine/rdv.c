@@ -94,28 +94,33 @@ rdv_held_usable(struct rdv_peer *rp, uint64_t now, int64_t wall)
 
 /*
  * An idle peer we answer on demand is wanted: answer the offer we hold,
- * or ask for one.  Not before reading what the drop got while we did
- * not follow it (the other side may keep a standing offer for us): the
- * signaler says when it has caught up (rdv_drop_ready()), RDV_CATCHUP_MS
- * at most.  A drop read within the last RDV_CURRENT_MS is current.
+ * or ask for one.  What the drop got while we did not follow it is
+ * read first when it matters (the other side may have replaced the
+ * offer we hold, or keep a standing one we have not seen): the
+ * signaler says when it has caught up (rdv_drop_ready()), after
+ * RDV_CATCHUP_MS at most.  A drop read within RDV_CURRENT_MS is
+ * current, and an offer held for less than RDV_HELD_FRESH_MS is
+ * answered at once.
  */
 static void
 rdv_idle_wanted(struct rdv_peer *rp, uint64_t now, int64_t wall)
 {
-	if (rdv_held_usable(rp, now, wall)) {
-		rdv_answer(rp, now);
-		return;
-	}
-	if (rp->have_deferred)
-		return;			/* our NAT first */
+	int	 caught;
+
 	if (rp->catchup_at == 0) {
 		rp->catchup_at = now;
 		rp->catchup = rdv.listen == DROP_LISTEN_PAUSE &&
 		    now - rdv.drop_at > RDV_CURRENT_MS;
 	}
-	if (rp->catchup && rdv.drop_at < rp->catchup_at &&
-	    now - rp->catchup_at < RDV_CATCHUP_MS)
+	caught = !rp->catchup || rdv.drop_at >= rp->catchup_at ||
+	    now - rp->catchup_at >= RDV_CATCHUP_MS;
+	if (rdv_held_usable(rp, now, wall) &&
+	    (caught || now - rp->held_at < RDV_HELD_FRESH_MS)) {
+		rdv_answer(rp, now);
 		return;
+	}
+	if (rp->have_deferred || !caught)
+		return;		/* our NAT first, or the drop */
 	if (rp->last_request == 0 ||
 	    now - rp->last_request >= RDV_REQUEST_GAP_MS)
 		rdv_request(rp, now);
@@ -545,6 +550,7 @@ rdv_input(struct imsg *imsg)
 		 */
 		rp->held = rp->on_demand && rp->state == RDV_IDLE &&
 		    !rdv_wanted(rp, mnow);
+		rp->held_at = mnow;
 		rp->state = RDV_IDLE;
 		rp->have_deferred = 1;
 		if (rdv_held_usable(rp, mnow, now))
@@ -620,7 +626,6 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 
 	rp->have_deferred = 0;
 	rp->catchup_at = 0;
-	rp->answered_at = now;
 	if (rp->held)
 		rp->t_begin = rp->t_msg = now;	/* held until wanted */
 	rp->held = 0;
@@ -666,14 +671,17 @@ rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
 		 * Ahead of time, until the offer comes; on demand, while
 		 * reading what came when we did not follow (above).
 		 */
-		if (rp->have_deferred)
-			return 0;
-		return !rp->on_demand || (rp->catchup_at != 0 &&
-		    rp->catchup);
+		if (!rp->on_demand)
+			return !rp->have_deferred;
+		return rp->catchup_at != 0 && rp->catchup &&
+		    rdv.drop_at < rp->catchup_at;
 	case RDV_PUNCHING:
-		/* The probes are the acknowledgement; none yet, follow. */
-		return !rp->have_path &&
-		    now - rp->answered_at >= RDV_ACK_MS;
+		/*
+		 * On demand, the probes are the acknowledgement: a client
+		 * among many does not follow the drop for its answer, and
+		 * if punching gives up it reads the drop again, idle.
+		 */
+		return !rp->on_demand;
 	default:
 		return rp->state != RDV_UP;
 	}

@@ -43,7 +43,7 @@
 #define RDV_HELD_MIN		30	/* s: a held offer this near expiry */
 #define RDV_CATCHUP_MS		3000	/* reading the drop before asking */
 #define RDV_CURRENT_MS		1000	/* a drop read this lately is current */
-#define RDV_ACK_MS		10000	/* answered, no probe: follow again */
+#define RDV_HELD_FRESH_MS	60000	/* a held offer answered at once */
 #define RDV_HOSTS_MAX		16
 #define RDV_PREDICT		12	/* ports guessed past a mapping */
 #define RDV_REMOTE_MAX		(RDV_CAND_MAX * (1 + RDV_PREDICT) + 8)
@@ -80,7 +80,7 @@ struct rdv_peer {
 	int			 held;		/* until a packet wants it */
 	uint64_t		 catchup_at;	/* wanted, no offer held */
 	int			 catchup;	/* the drop is read first */
-	uint64_t		 answered_at;
+	uint64_t		 held_at;	/* when the offer came */
 	int			 early;		/* punching before the response */
 	uint64_t		 last_upgrade;	/* relayed: last direct try */
 	int			 upgrading;	/* probing only direct pairs */
