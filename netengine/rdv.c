@@ -34,6 +34,7 @@
 #include "log.h"
 #include "proc.h"
 #include "util.h"
+#include "stun.h"
 #include "natdisc.h"
 #include "turn.h"
 #include "wg.h"
@@ -46,6 +47,7 @@ static void	rdv_tick(int, short, void *);
 static void	rdv_answer(struct rdv_peer *, uint64_t);
 static void	rdv_request(struct rdv_peer *, uint64_t);
 static int	rdv_nat_ready(uint64_t);
+static int	rdv_answer_ready(uint64_t);
 static int	rdv_demand(uint32_t);
 
 void
@@ -81,7 +83,7 @@ rdv_wanted(const struct rdv_peer *rp, uint64_t now)
 static int
 rdv_held_usable(struct rdv_peer *rp, uint64_t now, int64_t wall)
 {
-	if (!rp->have_deferred || !rdv_nat_ready(now))
+	if (!rp->have_deferred || !rdv_answer_ready(now))
 		return 0;
 	if (!rp->held)
 		return 1;
@@ -181,6 +183,26 @@ rdv_nat_ready(uint64_t now)
 		return m == RDV_NAT_EIM || m == RDV_NAT_NONE;
 	}
 	return 0;
+}
+
+/*
+ * May a response leave now?  The offer's side is waiting, so without
+ * waiting for our NAT's discovery when the first STUN server's answer
+ * already suggests a NAT that keeps one mapping per socket: one that
+ * kept our local port (Linux's and most home routers' cone NATs do).
+ * Its server-reflexive address is then the one the peer must aim at,
+ * and what discovery finds later reaches the peer in our probes.  A
+ * NAT that changed our port may be symmetric, whose port guesses need
+ * the step discovery measures: that side waits (rdv_nat_ready()).
+ */
+static int
+rdv_answer_ready(uint64_t now)
+{
+	struct sockaddr_storage	 pub, loc;
+
+	if (rdv_nat_ready(now))
+		return 1;
+	return stun_first(&pub, &loc) == 0 && sa_port(&pub) == sa_port(&loc);
 }
 
 struct rdv_peer *
@@ -795,7 +817,7 @@ rdv_tick(int fd, short ev, void *arg)
 					rdv_idle_wanted(rp, now, wall);
 				else
 					rp->catchup_at = 0;
-			} else if (rp->have_deferred && rdv_nat_ready(now))
+			} else if (rdv_held_usable(rp, now, wall))
 				rdv_answer(rp, now);
 			break;
 		case RDV_OFFERED:

@@ -125,6 +125,7 @@ natstate_push(const char *dir, struct imsgev *ne)
 {
 	struct natstate_file	 f;
 	int64_t			 age;
+	size_t			 n;
 
 	strlcpy(ns.dir, dir, sizeof(ns.dir));
 	if (!ns.ev_set) {
@@ -132,9 +133,10 @@ natstate_push(const char *dir, struct imsgev *ne)
 		ns.ev_set = 1;
 	}
 	memset(&f, 0, sizeof(f));
-	if (statefile_read(dir, NATSTATE_FILE, &f, sizeof(f)) != sizeof(f))
+	if ((n = statefile_read(dir, NATSTATE_FILE, &f, sizeof(f))) == 0)
 		return;
-	if (memcmp(f.magic, NATSTATE_MAGIC, sizeof(f.magic)) != 0 ||
+	if (n != sizeof(f) ||
+	    memcmp(f.magic, NATSTATE_MAGIC, sizeof(f.magic)) != 0 ||
 	    f.version != NATSTATE_VERSION || f.len != sizeof(f.mem) ||
 	    !natstate_valid(&f.mem)) {
 		log_warnx("%s/%s: not a nat behaviour file of this version; "

@@ -59,6 +59,7 @@ struct mega_session {
 	char		 sn[MA_SN_LEN + 1];
 	int		 sc_live;
 	int		 sc_busy;
+	int		 sc_waiting;		/* the busy one is a wait */
 	int		 paused;		/* no peer needs the drop */
 	int		 catchup;		/* resumed: the drop is told */
 	int		 paced;			/* one client among many */

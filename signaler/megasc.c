@@ -93,8 +93,15 @@ mega_listen(uint32_t how)
 		return;
 	}
 	log_info("mega: following the drop again");
-	/* What came meanwhile is read first; the drop hears when. */
+	/*
+	 * What came meanwhile is read first; the drop hears when.  A wait
+	 * still out has seen nothing new (it would have ended): current.
+	 */
 	sess.catchup = 1;
+	if (sess.sc_busy && sess.sc_waiting) {
+		sess.catchup = 0;
+		sess.ev->on_ready(sess.drop);
+	}
 	if (mega_usable() && sess.drop[0] != '\0')
 		mega_follow();
 }
@@ -269,6 +276,7 @@ mega_wait_done(const struct https_reply *rep, void *arg)
 
 	(void)arg;
 	sess.sc_busy = 0;
+	sess.sc_waiting = 0;
 	if (!mega_usable() || !sess.sc_live)
 		return;
 	/* A wait ends with a change or a time-out; both mean "ask again". */
@@ -323,9 +331,11 @@ mega_sc_done(const struct https_reply *rep, void *arg)
 			return;
 		}
 		sess.sc_busy = 1;
+		sess.sc_waiting = 1;
 		clock_gettime(CLOCK_MONOTONIC, &sess.sc_last);
 		if (mq_fetch(sc.w, 1, NULL, 0, mega_wait_done, NULL) == -1) {
 			sess.sc_busy = 0;
+			sess.sc_waiting = 0;
 			mega_sc_again(1000);
 		}
 		ma_sc_free(&sc);

@@ -107,21 +107,24 @@ done
 # What discovery found is kept in the state directory, and a restart
 # starts from it before its own discovery is done; a file from another
 # site (another public address) is not used.
-# natmem_restart N: restart host N's clawd, print its first idea of
-# its NAT (the "rdv: our NAT" line of the new life, 15 s at most).
+# natmem_restart N [CMD...]: restart host N's clawd (in this shell, so
+# that its pid stays known), running CMD while it is down; NM_GOT is
+# its first idea of its NAT (the "rdv: our NAT" line of the new life,
+# 15 s at most), NM_FROM the first line of the new life in its log.
 natmem_restart()
 {
-	local log=$LAB_TMP/clawd-host$1/clawd.log lines i
+	local n=$1 log=$LAB_TMP/clawd-host$1/clawd.log i
 
-	lab_stop_pid "${LAB_CLAWD_PIDS[host$1]}"
-	lines=$(wc -l <"$log")
-	lab_clawd_spawn "host$1"
+	shift
+	lab_stop_pid "${LAB_CLAWD_PIDS[host$n]}"
+	[ $# -eq 0 ] || "$@"
+	NM_FROM=$(( $(wc -l <"$log") + 1 ))
+	lab_clawd_spawn "host$n"
 	for i in $(seq 150); do
-		tail -n +"$((lines + 1))" "$log" | grep -q 'rdv: our NAT:' &&
-		    break
+		tail -n +"$NM_FROM" "$log" | grep -q 'rdv: our NAT:' && break
 		sleep 0.1
 	done
-	tail -n +"$((lines + 1))" "$log" | grep -m 1 'rdv: our NAT:'
+	NM_GOT=$(tail -n +"$NM_FROM" "$log" | grep -m 1 'rdv: our NAT:')
 }
 
 # On a NAT whose discovery takes seconds: seq if there is one (its step
@@ -134,24 +137,65 @@ for p in $PROFILES; do
 done
 file=$LAB_TMP/clawd-host$last/state/nat-behaviour
 if [ -s "$file" ]; then
-	got=$(natmem_restart "$last")
-	case $got in
+	natmem_restart "$last"
+	case $NM_GOT in
 	*"from discovery at the last start")
 		lab_ok "restart: NAT behaviour from the state directory" ;;
 	*)
-		lab_fail "restart: not from the state directory: ${got:-none}" ;;
+		lab_fail "restart: not from the state directory:" \
+		    "${NM_GOT:-none}" ;;
 	esac
 	other=$(( last == 1 ? 2 : 1 ))
 	if [ "$other" -lt "$n" ]; then
-		install -m 600 "$file" "$LAB_TMP/clawd-host$other/state/"
-		got=$(natmem_restart "$other")
-		case $got in
+		natmem_restart "$other" install -m 600 "$file" \
+		    "$LAB_TMP/clawd-host$other/state/"
+		case $NM_GOT in
 		*"at the last start")
-			lab_fail "another site's NAT behaviour used: $got" ;;
+			lab_fail "another site's NAT behaviour used: $NM_GOT" ;;
 		*)
 			lab_ok "another site's NAT behaviour not used" ;;
 		esac
 	fi
+	# A file that is not ours or not one is ignored, with the reason
+	# in the log, and the daemon starts as if there were none.  Each
+	# is made while the daemon is down (it writes its own).
+	good=$LAB_TMP/nat-behaviour.good
+	cp "$file" "$good"
+	nm_short()
+	{
+		head -c 100 /dev/urandom >"$file"
+		chmod 600 "$file"
+	}
+	nm_magic()
+	{
+		cp "$good" "$file"
+		printf 'X' | dd of="$file" bs=1 seek=0 conv=notrunc 2>/dev/null
+	}
+	nm_mode()
+	{
+		cp "$good" "$file"
+		chmod 644 "$file"
+	}
+	natmem_bad()
+	{
+		local what=$1 want=$2 log=$LAB_TMP/clawd-host$last/clawd.log
+
+		natmem_restart "$last" "$3"
+		if tail -n +"$NM_FROM" "$log" | grep -q "$want" &&
+		    ! case $NM_GOT in *"at the last start") true ;;
+		    *) false ;; esac &&
+		    lab_pid_alive "${LAB_CLAWD_PIDS[host$last]}"; then
+			lab_ok "$what: ignored ($want)"
+		else
+			lab_fail "$what: not ignored: ${NM_GOT:-no NAT line}"
+			tail -n +"$NM_FROM" "$log" | head -n 20
+		fi
+	}
+	natmem_bad "nat-behaviour of the wrong size" \
+	    "not a nat behaviour file" nm_short
+	natmem_bad "nat-behaviour with a bad magic" \
+	    "not a nat behaviour file" nm_magic
+	natmem_bad "nat-behaviour readable by others" "mode 0600" nm_mode
 else
 	lab_fail "no NAT behaviour kept in $file"
 	ls -l "$LAB_TMP/clawd-host$last/state"
