@@ -4,7 +4,7 @@
  * once instead of waiting seconds for RFC 5780 discovery to run again.
  * netengine decides when the memory still applies (the same addresses
  * seen by the same STUN server); here it is only checked, stamped,
- * stored and handed back.
+ * stored and handed back.  The file's format is natfile.c's.
  *
  * netengine parses hostile packets, so what it sends is validated like
  * the file itself, and writes are paced: the root process syncs a
@@ -24,19 +24,10 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
-#include "rdv_msg.h"
+#include "natfile.h"
 
 #define NATSTATE_FILE	"nat-behaviour"
-#define NATSTATE_MAGIC	"clawdnat"
-#define NATSTATE_VERSION 1
 #define NATSTATE_GAP_S	10
-
-struct natstate_file {
-	char			 magic[8];
-	uint32_t		 version;
-	uint32_t		 len;
-	struct imsg_nat_memory	 mem;
-};
 
 static struct {
 	char			 dir[CLAWD_PATH_MAX];
@@ -47,35 +38,6 @@ static struct {
 	struct event		 ev;
 	int			 ev_set;
 } ns;
-
-static int
-addr_ok(const struct sockaddr_storage *ss)
-{
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
-
-	switch (ss->ss_family) {
-	case AF_INET:
-		return sin->sin_port == 0;
-	case AF_INET6:
-		return sin6->sin6_port == 0;
-	}
-	return 0;
-}
-
-/* Could discovery have said this?  UNKNOWN is not worth keeping. */
-static int
-natstate_valid(const struct imsg_nat_memory *m)
-{
-	if (m->mapping != RDV_NAT_EIM && m->mapping != RDV_NAT_EDM &&
-	    m->mapping != RDV_NAT_NONE)
-		return 0;
-	if (m->filtering > RDV_FILT_APDF)
-		return 0;
-	if (m->step < -1 || m->step > NAT_MEMORY_STEP_MAX)
-		return 0;
-	return addr_ok(&m->public) && addr_ok(&m->local);
-}
 
 static time_t
 mono_s(void)
@@ -89,14 +51,9 @@ mono_s(void)
 static void
 natstate_write(void)
 {
-	struct natstate_file	 f;
+	struct natfile	 f;
 
-	memset(&f, 0, sizeof(f));
-	memcpy(f.magic, NATSTATE_MAGIC, sizeof(f.magic));
-	f.version = NATSTATE_VERSION;
-	f.len = sizeof(f.mem);
-	f.mem = ns.pending;
-	f.mem.saved = time(NULL);
+	natfile_encode(&f, &ns.pending, time(NULL));
 	ns.have_pending = 0;
 	ns.written = mono_s();
 	if (statefile_write(ns.dir, NATSTATE_FILE, &f, sizeof(f)) == 0) {
@@ -123,8 +80,9 @@ natstate_due(int fd, short ev, void *arg)
 void
 natstate_push(const char *dir, struct imsgev *ne)
 {
-	struct natstate_file	 f;
-	int64_t			 age;
+	struct natfile		 f;
+	struct imsg_nat_memory	 m;
+	const char		*why;
 	size_t			 n;
 
 	strlcpy(ns.dir, dir, sizeof(ns.dir));
@@ -132,39 +90,17 @@ natstate_push(const char *dir, struct imsgev *ne)
 		evtimer_set(&ns.ev, natstate_due, NULL);
 		ns.ev_set = 1;
 	}
-	memset(&f, 0, sizeof(f));
 	if ((n = statefile_read(dir, NATSTATE_FILE, &f, sizeof(f))) == 0)
 		return;
-	if (n != sizeof(f) ||
-	    memcmp(f.magic, NATSTATE_MAGIC, sizeof(f.magic)) != 0 ||
-	    f.version != NATSTATE_VERSION || f.len != sizeof(f.mem) ||
-	    !natstate_valid(&f.mem)) {
-		log_warnx("%s/%s: not a nat behaviour file of this version; "
-		    "ignored", dir, NATSTATE_FILE);
+	if (natfile_decode(&f, n, time(NULL), &m, &why) == -1) {
+		log_warnx("%s/%s: %s; ignored", dir, NATSTATE_FILE, why);
 		return;
 	}
-	age = (int64_t)time(NULL) - f.mem.saved;
-	if (age < 0 || age > NAT_MEMORY_MAX_AGE) {
-		log_debug("%s/%s: %lld s old; ignored", dir, NATSTATE_FILE,
-		    (long long)age);
-		return;
-	}
-	ns.saved = f.mem;
-	log_debug("%s/%s: nat behaviour from %lld s ago", dir,
-	    NATSTATE_FILE, (long long)age);
-	imsgev_compose(ne, IMSG_NAT_MEMORY, 0, 0, -1, &f.mem,
-	    sizeof(f.mem));
-}
-
-/* Only the bytes that mean something: no padding reaches the file. */
-static void
-addr_copy(struct sockaddr_storage *to, const struct sockaddr_storage *from)
-{
-	memset(to, 0, sizeof(*to));
-	if (from->ss_family == AF_INET)
-		memcpy(to, from, sizeof(struct sockaddr_in));
-	else if (from->ss_family == AF_INET6)
-		memcpy(to, from, sizeof(struct sockaddr_in6));
+	ns.saved = m;
+	ns.saved.saved = 0;
+	log_debug("%s/%s: nat behaviour from %lld s ago", dir, NATSTATE_FILE,
+	    (long long)(time(NULL) - m.saved));
+	imsgev_compose(ne, IMSG_NAT_MEMORY, 0, 0, -1, &m, sizeof(m));
 }
 
 /* A new verdict from netengine: kept, at most once per NATSTATE_GAP_S. */
@@ -176,18 +112,12 @@ natstate_save(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &in, sizeof(in)) == -1)
 		fatalx("bad NAT_MEMORY");
-	if (!natstate_valid(&in)) {
+	if (!natfile_valid(&in)) {
 		log_warnx("netengine sent an impossible nat behaviour; "
 		    "not saved");
 		return;
 	}
-	memset(&m, 0, sizeof(m));
-	m.mapping = in.mapping;
-	m.filtering = in.filtering;
-	m.step = in.step;
-	addr_copy(&m.public, &in.public);
-	addr_copy(&m.local, &in.local);
-	ns.saved.saved = 0;
+	natfile_clean(&m, &in);
 	if (memcmp(&m, &ns.saved, sizeof(m)) == 0) {
 		ns.have_pending = 0;
 		return;

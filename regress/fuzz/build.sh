@@ -30,6 +30,7 @@ sources() {
 			    "common/wgcrypto.c" ;;
 	fuzz_imsg)	echo "common/imsg.c common/imsg-buffer.c" \
 			    "common/catalogue.c" ;;
+	fuzz_natfile)	echo "parent/natfile.c" ;;
 	*)		echo "" ;;
 	esac
 }
@@ -44,7 +45,8 @@ libs() {
 
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -Wall -Wextra -Werror \
-    -I$src/common -I$src/netengine -I$src/crypto -I$src/signaler"
+    -I$src/common -I$src/netengine -I$src/crypto -I$src/signaler \
+    -I$src/parent"
 BSD_CFLAGS=$(pkg-config --cflags libbsd-overlay)
 BSD_LIBS=$(pkg-config --libs libbsd-overlay)
 

@@ -57,8 +57,8 @@ libsignaler.a: hashcash.c https.c megaapi.c | megaq.c | mega.c
     megatree.c megasc.c megalogin.c | drop.c | signaler.c
 libcryptoproc.a: hkdf.c megacrypto.c noise.c | handshake.c hpke.c
     megasess.c megakeys.c | rendezvous.c | crypto.c
-libparent.a: parse.c printconf.c resolve.c sockets.c status.c tun.c
-    statefile.c | megastate.c natstate.c turncred.c | clawd.c
+libparent.a: natfile.c parse.c printconf.c resolve.c sockets.c status.c
+    tun.c statefile.c | megastate.c natstate.c turncred.c | clawd.c
 '
 
 . "$top_srcdir/regress/unit/tap.sh"
