@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "clawd_imsg.h"
 #include "util.h"
@@ -125,4 +126,14 @@ natd_kind_name(uint32_t kind)
 	default:
 		return "unknown";
 	}
+}
+
+/* Seconds on the monotonic clock: for intervals, never for dates. */
+time_t
+monotime(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
 }

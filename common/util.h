@@ -19,6 +19,7 @@ uint16_t	 sa_port(const struct sockaddr_storage *);
 void		 sa_set_port(struct sockaddr_storage *, uint16_t);
 const char	*natd_kind_name(uint32_t);
 const char	*log_sockaddr(const struct sockaddr *);
+time_t		 monotime(void);
 
 /* Big-endian fields of packets, at any alignment. */
 static inline uint16_t

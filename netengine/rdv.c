@@ -672,16 +672,7 @@ rdv_answer(struct rdv_peer *rp, uint64_t now)
 
 /* --- the clock ------------------------------------------------------- */
 
-/*
- * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
- * peer: its request or response can come at any time, from a client
- * that restarted too.  Paced when a peer we answer is not connected
- * and wanted (on demand: a packet asked for it lately), or our request
- * for an offer is out (met again after a port rotation, the offer
- * comes through the drop).  Not at all when every peer we answer is
- * connected or idle, with nothing asked.  Without rendezvous peers the
- * drop is clawctl's alone, and is followed as ever.
- */
+/* Does this peer wait for an offer from the drop now? */
 static int
 rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
 {
@@ -709,6 +700,18 @@ rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
 	}
 }
 
+/*
+ * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
+ * peer: its request or response can come at any time, from a client
+ * that restarted too.  Paced when a peer we answer waits for an offer
+ * (rdv_waits_offer(): ahead of time, until it is connected; on demand,
+ * only while we read what came during a pause, not while we punch), or
+ * our request for an offer is out (met again after a port rotation,
+ * the offer comes through the drop).  Not at all when every peer we
+ * answer is connected, punching on demand or idle, with nothing asked.
+ * Without rendezvous peers the
+ * drop is clawctl's alone, and is followed as ever.
+ */
 static uint32_t
 rdv_drop_needed(uint64_t now)
 {

@@ -133,7 +133,7 @@ rdv_nat_src(uint8_t *mapping, int16_t *delta, uint8_t *filt)
 				*mapping = RDV_NAT_EDM;
 		if (*mapping == RDV_NAT_EDM) {
 			d = (int)sa_port(&m[1]) - (int)sa_port(&m[0]);
-			if (d >= -64 && d <= 64)
+			if (d >= -NATDISC_STEP_MAX && d <= NATDISC_STEP_MAX)
 				*delta = d;
 		}
 	}

@@ -133,15 +133,6 @@ static void	txn_begin(struct turn_txn *, uint16_t, struct turn_perm *);
 static void	txn_send(struct turn_txn *);
 static void	alloc_lost(const char *, time_t);
 
-static time_t
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static void
 txn_stop(struct turn_txn *tx)
 {
@@ -214,7 +205,7 @@ alloc_lost(const char *why, time_t delay)
 	turn.warned = 1;
 	alloc_reset();
 	turn.state = TURN_FAILED;
-	turn.retry_at = mono() + delay;
+	turn.retry_at = monotime() + delay;
 	if (delay > 0 && turn.nconf > 1)
 		turn.cur = (turn.cur + 1) % turn.nconf;
 }
@@ -331,7 +322,7 @@ txn_failed(struct turn_txn *tx, const char *why)
 		log_debug("turn: %s for %s: %s", tx->method ==
 		    STUN_METHOD_CHANNEL_BIND ? "channel" : "permission",
 		    log_sockaddr((struct sockaddr *)&p->peer), why);
-		p->retry_at = mono() + TURN_PEER_RETRY_S;
+		p->retry_at = monotime() + TURN_PEER_RETRY_S;
 		break;
 	}
 }
@@ -426,7 +417,7 @@ txn_success(struct turn_txn *tx, const struct stun_msg *m)
 			    sizeof(turn.mapped));
 		turn.lifetime = (m->have & STUN_HAVE_LIFETIME) &&
 		    m->lifetime > 0 ? m->lifetime : TURN_LIFETIME;
-		turn.alloc_at = mono();
+		turn.alloc_at = monotime();
 		turn.state = TURN_ALLOCATED;
 		turn.warned = 0;
 		log_info("turn server %.64s: relayed address %s, %u s",
@@ -438,15 +429,15 @@ txn_success(struct turn_txn *tx, const struct stun_msg *m)
 			break;
 		if ((m->have & STUN_HAVE_LIFETIME) && m->lifetime > 0)
 			turn.lifetime = m->lifetime;
-		turn.alloc_at = mono();
+		turn.alloc_at = monotime();
 		break;
 	case STUN_METHOD_CREATE_PERMISSION:
 		p->permitted = 1;
-		p->perm_at = mono();
+		p->perm_at = monotime();
 		break;
 	case STUN_METHOD_CHANNEL_BIND:
 		p->bound = 1;
-		p->bind_at = mono();
+		p->bind_at = monotime();
 		break;
 	}
 	txn_stop(tx);
@@ -522,7 +513,7 @@ turn_tick(int fd, short event, void *arg)
 {
 	struct turn_perm	*p;
 	struct turn_conf	*c;
-	time_t			 t = mono();
+	time_t			 t = monotime();
 	long long		 expiry;
 	size_t			 i;
 

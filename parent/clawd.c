@@ -30,6 +30,7 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
+#include "util.h"
 
 struct child {
 	pid_t		 pid;
@@ -82,15 +83,6 @@ usage(void)
 	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file] "
 	    "[-s socket]\n", __progname);
 	exit(1);
-}
-
-static time_t
-monotime(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 int

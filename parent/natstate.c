@@ -24,6 +24,7 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
+#include "util.h"
 #include "natfile.h"
 
 #define NATSTATE_FILE	"nat-behaviour"
@@ -39,15 +40,6 @@ static struct {
 	int			 ev_set;
 } ns;
 
-static time_t
-mono_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static void
 natstate_write(void)
 {
@@ -55,7 +47,7 @@ natstate_write(void)
 
 	natfile_encode(&f, &ns.pending, time(NULL));
 	ns.have_pending = 0;
-	ns.written = mono_s();
+	ns.written = monotime();
 	if (statefile_write(ns.dir, NATSTATE_FILE, &f, sizeof(f)) == 0) {
 		ns.saved = ns.pending;
 		log_debug("%s/%s: nat behaviour saved", ns.dir, NATSTATE_FILE);
@@ -126,7 +118,7 @@ natstate_save(struct imsg *imsg)
 	ns.have_pending = 1;
 	if (!ns.ev_set || evtimer_pending(&ns.ev, NULL))
 		return;
-	since = mono_s() - ns.written;
+	since = monotime() - ns.written;
 	if (ns.written == 0 || since >= NATSTATE_GAP_S)
 		natstate_write();
 	else {
