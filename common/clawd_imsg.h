@@ -35,6 +35,8 @@ enum imsg_type {
 	IMSG_UDP_SOCKET,	/* fd: a bound UDP socket */
 	IMSG_UDP_SPRAY,		/* many-probe sockets wanted */
 	IMSG_UDP_SPRAY_FD,	/* fd: one of them */
+	IMSG_UDP_NATD,		/* a socket for NAT discovery wanted */
+	IMSG_UDP_NATD_FD,	/* fd: that socket */
 	IMSG_CONTROL_FD,	/* fd: the listening control socket */
 	IMSG_CONF_START,	/* begin a new configuration */
 	IMSG_CONF_STUN,		/* one STUN server */
@@ -148,6 +150,15 @@ struct imsg_udp {
 struct imsg_udp_spray {
 	uint32_t		 count;
 };
+
+/*
+ * IMSG_UDP_NATD (no data): netengine wants a fresh socket on a random
+ * port for the filtering tests of one NAT discovery run
+ * (netengine/natdisc.c); the parent makes one at most every
+ * CLAWD_NATD_GAP seconds, sent as an IMSG_UDP_NATD_FD with a struct
+ * imsg_udp.
+ */
+#define CLAWD_NATD_GAP		1
 
 /* IMSG_CONF_STUN */
 struct imsg_conf_stun {

@@ -1,8 +1,8 @@
 /*
- * RFC 5780 NAT behaviour discovery on the data socket: how the NAT in
- * front of us maps (section 4.3) and filters (section 4.4), found with
- * a handful of Binding requests toward one STUN server that announces
- * an OTHER-ADDRESS.
+ * RFC 5780 NAT behaviour discovery: how the NAT in front of us maps
+ * (section 4.3, on the data socket) and filters (section 4.4, on a
+ * socket of each run's own), found with a handful of Binding requests
+ * toward one STUN server that announces an OTHER-ADDRESS.
  */
 
 #ifndef CLAWD_NATDISC_H
@@ -25,14 +25,13 @@ struct ctl_nat_behaviour;
 struct natdisc_server {
 	char			 name[CLAWD_HOST_MAX];
 	struct sockaddr_storage	 ss;
-	int			 contacted;	/* requests went to it */
 	int			 mapped;	/* it answered */
 };
 
 /* natdisc.c */
 void	natdisc_socket_changed(uint16_t);
 void	natdisc_mapped(void);
-int	natdisc_filtering(void);
+void	natdisc_sock_ready(void);
 int	natdisc_input(const struct stun_msg *, const struct sockaddr *,
 	    const struct sockaddr *);
 void	natdisc_ctl(struct ctl_nat_behaviour *);
@@ -46,8 +45,6 @@ void	natdisc_shutdown(void);
 struct natdisc_upcalls {
 	/* The servers that answered the Binding client, in their order. */
 	size_t	(*servers)(struct natdisc_server *, size_t);
-	/* A run no longer needs the client's requests held back. */
-	void	(*release_held)(void);
 };
 void	natdisc_register(const struct natdisc_upcalls *);
 

@@ -50,6 +50,7 @@
 #include "rdv.h"
 #include "turn.h"
 #include "netengine.h"
+#include "natdisc.h"
 #include "spray.h"
 
 static void	netengine_dispatch(struct imsgev *, struct imsg *);
@@ -77,6 +78,14 @@ static void
 netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
     const struct sockaddr *local)
 {
+	if (udp_rx_sock == NE_SOCK_NATD) {
+		/* Discovery's: answers to its tests, nothing else. */
+		if (stun_is_message(pkt, len))
+			stun_input(pkt, len, from, local);
+		else
+			udp_unknown();
+		return;
+	}
 	if (udp_rx_sock >= NE_SOCK_SPRAY) {
 		/* A many-probe socket: probes, then the tunnel, no more. */
 		if (wg_is_message(pkt, len))
@@ -150,6 +159,12 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
 			fatalx("bad UDP_SPRAY_FD");
 		udp_spray_add(proc_imsg_fd(imsg), &iu);
+		break;
+	case IMSG_UDP_NATD_FD:
+		if (imsg_get_data(imsg, &iu, sizeof(iu)) == -1)
+			fatalx("bad UDP_NATD_FD");
+		udp_natd_set(proc_imsg_fd(imsg), &iu);
+		natdisc_sock_ready();
 		break;
 	case IMSG_CONTROL_FD:
 		control_listen(proc_imsg_fd(imsg));

@@ -160,11 +160,12 @@ rdv_port(uint16_t port)
  * May a message leave now?  Once our NAT's mapping is known: at once
  * when two STUN servers see one mapping (or none), or when what
  * discovery found at our last start still applies (rdv_nat_src()),
- * else when RFC 5780 discovery is done, RDV_NATWAIT_MS after a new
- * socket at most.  Port guesses past a sequential NAT are made from
- * the mapping and step in the message, which must be the ones
- * discovery settles on; what discovery learns after a message left
- * goes in every probe.
+ * else when RFC 5780 discovery has its mapping verdict (a few round
+ * trips after the first STUN answer; the filtering one comes later),
+ * RDV_NATWAIT_MS after a new socket at most.  Port guesses past a
+ * sequential NAT are made from the mapping and step in the message,
+ * which must be the ones discovery settles on; what discovery learns
+ * after a message left goes in every probe.
  */
 static int
 rdv_nat_ready(uint64_t now)
@@ -173,7 +174,7 @@ rdv_nat_ready(uint64_t now)
 	int16_t	 d;
 	int	 step;
 
-	if (natdisc_get(&m, &f, &step) == 0 ||
+	if (natdisc_get(&m, &f, &step) >= 0 ||
 	    now - rdv.port_at >= RDV_NATWAIT_MS)
 		return 1;
 	switch (rdv_nat_src(&m, &d, &f)) {
@@ -193,7 +194,8 @@ rdv_nat_ready(uint64_t now)
  * Its server-reflexive address is then the one the peer must aim at,
  * and what discovery finds later reaches the peer in our probes.  A
  * NAT that changed our port may be symmetric, whose port guesses need
- * the step discovery measures: that side waits (rdv_nat_ready()).
+ * the step discovery measures: that side waits for discovery's
+ * mapping tests (rdv_nat_ready()), a few round trips.
  */
 static int
 rdv_answer_ready(uint64_t now)
@@ -775,7 +777,8 @@ static const char *const natsrc_names[] = {
 	[RDV_NATSRC_NONE] = "nothing yet",
 	[RDV_NATSRC_SERVERS] = "the STUN servers",
 	[RDV_NATSRC_MEMORY] = "discovery at the last start",
-	[RDV_NATSRC_DISCOVERY] = "discovery"
+	[RDV_NATSRC_DISCOVERY] = "discovery",
+	[RDV_NATSRC_DISC_MEMORY] = "discovery (filtering: at the last start)"
 };
 
 static void

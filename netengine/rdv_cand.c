@@ -73,7 +73,9 @@ rdv_cand_add(struct rdv_cand *c, size_t *n, size_t max, uint8_t type,
 
 /*
  * Our NAT's behaviour, and where that idea comes from.  RFC 5780
- * discovery on this socket knows best (natdisc.c).  Until it is done,
+ * discovery on this socket knows best (natdisc.c); its filtering
+ * verdict comes a few seconds after its mapping one, and meanwhile the
+ * one kept from our last start stands in if it applies.  Until then,
  * what the STUN servers saw of our one socket: the same address for
  * all is endpoint-independent mapping; different ports from one
  * address with a steady step are a sequential allocator, whose next
@@ -105,11 +107,17 @@ rdv_nat_src(uint8_t *mapping, int16_t *delta, uint8_t *filt)
 {
 	struct sockaddr_storage	 m[CLAWD_STUN_MAX];
 	size_t			 n, i;
-	int			 d;
+	int			 d, r;
 
-	if (natdisc_get(mapping, filt, &d) == 0 &&
+	if ((r = natdisc_get(mapping, filt, &d)) >= 0 &&
 	    *mapping != RDV_NAT_UNKNOWN) {
 		*delta = d > 0 && d <= NATDISC_STEP_MAX ? d : 0;
+		/* Filtering still under test: as last time, if it holds. */
+		if (r == 1 && rdv_natmem_applies(*mapping) &&
+		    rdv.natmem.step == d) {
+			*filt = rdv.natmem.filtering;
+			return RDV_NATSRC_DISC_MEMORY;
+		}
 		return RDV_NATSRC_DISCOVERY;
 	}
 	*filt = RDV_FILT_UNKNOWN;
@@ -176,7 +184,7 @@ rdv_nat_keep(void)
 	uint8_t			 mapping, filt;
 	int			 step;
 
-	if (natdisc_get(&mapping, &filt, &step) == -1 ||
+	if (natdisc_get(&mapping, &filt, &step) != 0 ||
 	    mapping == RDV_NAT_UNKNOWN || stun_first(&pub, &loc) == -1)
 		return;
 	memset(&m, 0, sizeof(m));

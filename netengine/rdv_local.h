@@ -163,6 +163,7 @@ int	 rdv_cand_add(struct rdv_cand *, size_t *, size_t, uint8_t,
 #define RDV_NATSRC_SERVERS	1	/* what the STUN servers see */
 #define RDV_NATSRC_MEMORY	2	/* discovery, at our last start */
 #define RDV_NATSRC_DISCOVERY	3	/* discovery, on this socket */
+#define RDV_NATSRC_DISC_MEMORY	4	/* its mapping, the last start's filtering */
 int	 rdv_nat_src(uint8_t *, int16_t *, uint8_t *);
 void	 rdv_nat(uint8_t *, int16_t *, uint8_t *);
 void	 rdv_nat_keep(void);

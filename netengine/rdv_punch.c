@@ -34,6 +34,7 @@
 
 static void	rdv_adopt(struct rdv_peer *, struct wg_peer *);
 static void	rdv_commit(struct rdv_peer *, struct wg_peer *);
+static int	rdv_commit_now(const struct rdv_peer *, uint64_t);
 
 /*
  * A probe to TO: through our relay (VIA), or from socket SOCK
@@ -179,9 +180,7 @@ rdv_punch_tick(struct rdv_peer *rp, uint64_t now)
 		}
 		return;
 	}
-	/* A relayed path waits a little for a direct one to answer. */
-	if (rp->have_path && !rp->committed && (!rp->path_relayed ||
-	    now - rp->t_path >= RDV_RELAY_GRACE_MS))
+	if (rp->have_path && !rp->committed && rdv_commit_now(rp, now))
 		rdv_commit(rp, wp);
 	/* With a path, the handshake is WireGuard's: it retries itself. */
 	if (rp->committed)
@@ -219,6 +218,19 @@ rdv_adopt(struct rdv_peer *rp, struct wg_peer *wp)
 		    sa_equal((struct sockaddr *)&rp->remote[i].ss,
 		    (struct sockaddr *)&rp->path))
 			rp->path_relayed = 1;
+}
+
+/*
+ * May the path found be taken now?  A direct one at once.  A relayed
+ * one waits RDV_RELAY_GRACE_MS for a direct pair to answer, unless
+ * the many-probe technique is what can find one: that takes longer
+ * than any grace, and its answer replaces the relay when it comes.
+ */
+static int
+rdv_commit_now(const struct rdv_peer *rp, uint64_t now)
+{
+	return !rp->path_relayed || rp->spray.kind != SPRAY_NONE ||
+	    now - rp->t_path >= RDV_RELAY_GRACE_MS;
 }
 
 /* The path is chosen: WireGuard uses it, the answering side starts. */
@@ -425,7 +437,6 @@ rdv_punch_probe(struct rdv_peer *rp, const struct probe *p,
 	    type == RDV_CAND_SRFLX ? "server-reflexive" :
 	    type == RDV_CAND_PREDICTED ? "predicted" :
 	    type == RDV_CAND_RELAY ? "relayed" : "peer-reflexive");
-	/* A direct path at once; a relayed one after a second. */
-	if (!rp->path_relayed || rp->committed)
+	if (rp->committed || rdv_commit_now(rp, wg_now_ms()))
 		rdv_commit(rp, wp);
 }

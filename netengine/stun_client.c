@@ -12,13 +12,8 @@
  *
  * RFC 5780 discovery (natdisc.c) shares the socket: its answers are
  * offered to it first, and it starts once we have a first mapping.
- * After a socket change only the first server is asked at once; the
- * others wait until discovery has tested filtering from the first
- * one's alternate address, since our request to that address would
- * open an address-dependent filter to it.  If discovery has not begun
- * STUN_HOLD_MS after the change (the first server is silent), they
- * are asked anyway; a run under way is always waited for (its T1 and
- * F2 are bounded by their own timers).
+ * Its filtering tests run on a socket of their own, so every server
+ * is asked at once after a socket change.
  */
 
 #include <sys/types.h>
@@ -50,7 +45,6 @@
 #define STUN_REFRESH_JITTER_MS	4000	/* so 16 to 20 s */
 #define STUN_RETRY_MS		30000	/* after a timeout or an error */
 #define STUN_RETRY_JITTER_MS	5000
-#define STUN_HOLD_MS		4000	/* servers wait for natdisc */
 
 struct stun_server {
 	char			 name[CLAWD_HOST_MAX];
@@ -70,8 +64,6 @@ struct stun_server {
 	uint32_t		 requests;
 	uint32_t		 responses;
 	int			 send_warned;	/* one warning per outage */
-	int			 held;		/* waits for natdisc */
-	int			 contacted;	/* from this socket */
 };
 
 struct stun_conf_entry {
@@ -86,20 +78,15 @@ static size_t			 nconf;
 static int			 conf_warned;
 static uint16_t			 stun_port;	/* 0: no socket yet */
 static struct stun_counters	 counters;
-static int			 hold;		/* servers after the first */
-static struct event		 hold_ev;
-static int			 hold_ev_set;
 
 static void	stun_timer(int, short, void *);
 static void	stun_start(struct stun_server *);
 static void	stun_send(struct stun_server *);
-static void	stun_release_held(void);
 static size_t	stun_natdisc_servers(struct natdisc_server *, size_t);
 
 /* What natdisc.c calls back for. */
 static const struct natdisc_upcalls	 stun_natdisc_upcalls = {
-	.servers = stun_natdisc_servers,
-	.release_held = stun_release_held
+	.servers = stun_natdisc_servers
 };
 
 static void
@@ -217,40 +204,6 @@ stun_conf_end(void)
 		stun_start(&servers[i]);
 }
 
-/* The hold is over, unless discovery is testing filtering right now. */
-static void
-stun_hold_timeout(int fd, short event, void *arg)
-{
-	struct timeval	 tv = { 0, 500000 };
-
-	(void)fd;
-	(void)event;
-	(void)arg;
-	if (natdisc_filtering()) {
-		/* Its F2 ends by itself, and releases us then. */
-		evtimer_add(&hold_ev, &tv);
-		return;
-	}
-	log_debug("stun: discovery late, asking the other servers");
-	stun_release_held();
-}
-
-/* Discovery has tested filtering, or gave up: ask everybody. */
-static void
-stun_release_held(void)
-{
-	size_t	 i;
-
-	if (hold_ev_set)
-		evtimer_del(&hold_ev);
-	hold = 0;
-	for (i = 0; i < nservers; i++)
-		if (servers[i].held) {
-			servers[i].held = 0;
-			stun_start(&servers[i]);
-		}
-}
-
 /*
  * A new socket means new NAT mappings: forget the old ones and ask
  * again from the new socket.
@@ -264,23 +217,10 @@ stun_socket_changed(uint16_t port)
 	stun_port = port;
 	natdisc_register(&stun_natdisc_upcalls);
 	natdisc_socket_changed(port);
-	if (!hold_ev_set) {
-		evtimer_set(&hold_ev, stun_hold_timeout, NULL);
-		hold_ev_set = 1;
-	}
-	evtimer_del(&hold_ev);
-	hold = port != 0;
-	if (hold) {
-		struct timeval	 tv = { STUN_HOLD_MS / 1000,
-				    (STUN_HOLD_MS % 1000) * 1000 };
-
-		evtimer_add(&hold_ev, &tv);
-	}
 	for (i = 0; i < nservers; i++) {
 		s = &servers[i];
 		stop(s);
 		s->have_mapped = 0;
-		s->contacted = 0;
 		memset(&s->mapped, 0, sizeof(s->mapped));
 		memset(&s->local, 0, sizeof(s->local));
 		s->state = CTL_NAT_IDLE;
@@ -293,15 +233,8 @@ static void
 stun_start(struct stun_server *s)
 {
 	stop(s);
-	s->held = 0;
 	if (stun_port == 0)
 		return;		/* stun_socket_changed() will start us */
-	if (hold && s != &servers[0]) {
-		s->held = 1;	/* stun_release_held() will start us */
-		if (!s->have_mapped)
-			s->state = CTL_NAT_PENDING;
-		return;
-	}
 	arc4random_buf(s->tid, sizeof(s->tid));
 	s->inflight = 1;
 	s->sent = 0;
@@ -326,7 +259,6 @@ stun_send(struct stun_server *s)
 	if (n == -1)
 		fatalx("%s: cannot build request", __func__);
 	s->sent++;
-	s->contacted = 1;
 	now(&s->last_send);
 	if (udp_send((struct sockaddr *)&s->ss, buf, n) == -1) {
 		counters.send_errors++;
@@ -503,7 +435,6 @@ stun_natdisc_servers(struct natdisc_server *out, size_t max)
 		memset(&out[n], 0, sizeof(out[n]));
 		strlcpy(out[n].name, servers[i].name, sizeof(out[n].name));
 		out[n].ss = servers[i].ss;
-		out[n].contacted = servers[i].contacted;
 		out[n].mapped = servers[i].have_mapped;
 		n++;
 	}
@@ -571,9 +502,6 @@ stun_shutdown(void)
 
 	for (i = 0; i < nservers; i++)
 		stop(&servers[i]);
-	if (hold_ev_set)
-		evtimer_del(&hold_ev);
-	hold = 0;
 	natdisc_shutdown();
 	log_debug("stun: dropped %llu invalid, %llu unmatched, "
 	    "%llu from wrong source; %llu send errors",

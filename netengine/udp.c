@@ -2,9 +2,9 @@
  * udp: netengine's sockets and sending, the layer under everything
  * that speaks on the network (STUN, TURN, WireGuard, the rendezvous).
  * It holds the UDP socket the parent hands over, the previous one for
- * a while after a port rotation, and the many-probe sockets of
- * spray.c; it sends, through our TURN relay for the peers marked as
- * reached that way, and reads in batches.
+ * a while after a port rotation, NAT discovery's socket and the
+ * many-probe sockets of spray.c; it sends, through our TURN relay for
+ * the peers marked as reached that way, and reads in batches.
  *
  * It calls nothing above it: what it reads, and what it has to tell
  * (a socket closed, the relay to send through, whether a peer still
@@ -163,14 +163,15 @@ udp_sendv_on(int sock, const struct sockaddr *to, struct iovec *iov,
 	size_t			 i;
 	int			 ret = 0, fd;
 
-	fd = sock >= 0 && sock < NE_SOCKS && socks[sock].fd != -1 ?
-	    socks[sock].fd : socks[NE_SOCK_CUR].fd;
+	/* Discovery's tests must leave from its socket or not at all. */
+	fd = sock >= 0 && sock < NE_SOCKS && (socks[sock].fd != -1 ||
+	    sock == NE_SOCK_NATD) ? socks[sock].fd : socks[NE_SOCK_CUR].fd;
 	if (fd == -1 || to->sa_family != AF_INET) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	/* The relay is the current socket's; a spray socket's is its own. */
-	if (sock != NE_SOCK_DIRECT && sock < NE_SOCK_SPRAY && nrelayed > 0 &&
+	/* The relay is the current socket's; the others' are their own. */
+	if ((sock == NE_SOCK_CUR || sock == NE_SOCK_PREV) && nrelayed > 0 &&
 	    udp_is_relayed(to)) {
 		for (i = 0; i < n; i++)
 			if (up.relay_send(to, iov[i].iov_base,
@@ -376,6 +377,43 @@ udp_set(int fd, const struct imsg_udp *iu)
 	udp.port = iu->port;
 	log_debug("udp socket, port %u", udp.port);
 	up.sock_changed(udp.port, rotated);
+}
+
+/*
+ * NAT discovery's socket (natdisc.c): a fresh one for each run's
+ * filtering tests, asked of the parent when the run starts, closed
+ * when those tests are over.  It writes to one server address only,
+ * and reads only that server's answers (netengine.c).  One that comes
+ * while another is open (a late answer to an earlier request) is
+ * closed: it is the open one that the tests use.
+ */
+void
+udp_natd_want(void)
+{
+	udp_natd_close();
+	proc_child_compose(PROC_PARENT, IMSG_UDP_NATD, 0, 0, -1, NULL, 0);
+}
+
+void
+udp_natd_set(int fd, const struct imsg_udp *iu)
+{
+	if (socks[NE_SOCK_NATD].fd != -1) {
+		close(fd);
+		return;
+	}
+	netengine_sock_open(NE_SOCK_NATD, fd, iu->port);
+}
+
+int
+udp_natd_open(void)
+{
+	return socks[NE_SOCK_NATD].fd != -1;
+}
+
+void
+udp_natd_close(void)
+{
+	netengine_sock_close(&socks[NE_SOCK_NATD]);
 }
 
 /*

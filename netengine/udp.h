@@ -17,7 +17,8 @@
 
 #define NE_SOCK_CUR	0	/* the socket now */
 #define NE_SOCK_PREV	1	/* the one before a rotation */
-#define NE_SOCK_SPRAY	2	/* the first of the many-probe sockets */
+#define NE_SOCK_NATD	2	/* NAT discovery's filtering tests */
+#define NE_SOCK_SPRAY	3	/* the first of the many-probe sockets */
 #define NE_SPRAY_SOCKS	CLAWD_SPRAY_MAX
 #define NE_SOCKS	(NE_SOCK_SPRAY + NE_SPRAY_SOCKS)
 #define NE_SOCK_DIRECT	(-1)	/* the current one, never via the relay */
@@ -59,6 +60,12 @@ void	udp_relay_mark(const struct sockaddr *, int);
 int	udp_is_relayed(const struct sockaddr *);
 int	udp_sendv(const struct sockaddr *, struct iovec *, size_t,
 	    size_t);
+
+/* NAT discovery's own socket, one a run, from the parent. */
+void	udp_natd_want(void);
+void	udp_natd_set(int, const struct imsg_udp *);
+int	udp_natd_open(void);
+void	udp_natd_close(void);
 
 /* The hard side's sockets of spray.c, from the parent. */
 void	udp_spray_want(void);

@@ -489,6 +489,33 @@ parent_spray(struct imsgev *iev, struct imsg *imsg)
 	log_debug("spray: %u sockets for netengine", i);
 }
 
+/*
+ * A fresh socket for one run of netengine's NAT discovery, whose
+ * filtering tests need a port that has written to nobody else: one at
+ * most every CLAWD_NATD_GAP seconds, for the same reason as above.
+ */
+static void
+parent_natd(struct imsgev *iev)
+{
+	static time_t		 last, warned;
+	struct imsg_udp		 iu;
+	time_t			 now = monotime();
+	int			 s;
+
+	if (last != 0 && now - last < CLAWD_NATD_GAP) {
+		if (now - warned >= CLAWD_SPRAY_GAP) {
+			warned = now;
+			log_warnx("natdisc: socket refused (too soon)");
+		}
+		return;
+	}
+	last = now;
+	memset(&iu, 0, sizeof(iu));
+	if ((s = udp_open_sized(0, &iu.port, 0)) == -1)
+		return;
+	imsgev_compose(iev, IMSG_UDP_NATD_FD, 0, 0, s, &iu, sizeof(iu));
+}
+
 static void
 parent_refresh(int fd, short ev, void *arg)
 {
@@ -602,6 +629,9 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_UDP_SPRAY:
 		parent_spray(iev, imsg);
+		break;
+	case IMSG_UDP_NATD:
+		parent_natd(iev);
 		break;
 	case IMSG_CTL_SHOW_STATUS:
 		parent_ctl_status(iev, imsg_get_id(imsg));

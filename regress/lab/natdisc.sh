@@ -105,8 +105,10 @@ for p in $PROFILES; do
 done
 
 # What discovery found is kept in the state directory, and a restart
-# starts from it before its own discovery is done; a file from another
-# site (another public address) is not used.
+# starts from it before its own discovery is done (its mapping tests
+# take a few round trips, its filtering tests seconds: until then the
+# filtering is the kept one); a file from another site (another public
+# address) is not used.
 # natmem_restart N [CMD...]: restart host N's clawd (in this shell, so
 # that its pid stays known), running CMD while it is down; NM_GOT is
 # its first idea of its NAT (the "rdv: our NAT" line of the new life,
@@ -139,7 +141,7 @@ file=$LAB_TMP/clawd-host$last/state/nat-behaviour
 if [ -s "$file" ]; then
 	natmem_restart "$last"
 	case $NM_GOT in
-	*"from discovery at the last start")
+	*"at the last start"*)
 		lab_ok "restart: NAT behaviour from the state directory" ;;
 	*)
 		lab_fail "restart: not from the state directory:" \
@@ -150,7 +152,7 @@ if [ -s "$file" ]; then
 		natmem_restart "$other" install -m 600 "$file" \
 		    "$LAB_TMP/clawd-host$other/state/"
 		case $NM_GOT in
-		*"at the last start")
+		*"at the last start"*)
 			lab_fail "another site's NAT behaviour used: $NM_GOT" ;;
 		*)
 			lab_ok "another site's NAT behaviour not used" ;;
@@ -182,7 +184,7 @@ if [ -s "$file" ]; then
 
 		natmem_restart "$last" "$3"
 		if tail -n +"$NM_FROM" "$log" | grep -q "$want" &&
-		    ! case $NM_GOT in *"at the last start") true ;;
+		    ! case $NM_GOT in *"at the last start"*) true ;;
 		    *) false ;; esac &&
 		    lab_pid_alive "${LAB_CLAWD_PIDS[host$last]}"; then
 			lab_ok "$what: ignored ($want)"

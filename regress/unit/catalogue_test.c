@@ -73,6 +73,7 @@ main(void)
 		{ IMSG_KEY_FD, 0, PROC_CRYPTO },
 		{ IMSG_UDP_SOCKET, sizeof(struct imsg_udp), PROC_NETENGINE },
 		{ IMSG_UDP_SPRAY_FD, sizeof(struct imsg_udp), PROC_NETENGINE },
+		{ IMSG_UDP_NATD_FD, sizeof(struct imsg_udp), PROC_NETENGINE },
 		{ IMSG_CONTROL_FD, 0, PROC_NETENGINE },
 		{ IMSG_HTTPS_CA_FD, 0, PROC_SIGNALER },
 		{ IMSG_TUN_FD, sizeof(struct imsg_tun), PROC_NETENGINE },
