@@ -545,13 +545,17 @@ struct imsg_mega_opened {
  * peer we answer that is not connected (a client among many on one
  * account: at most one sc request per interval that grows while the
  * account is busy); not at all when every peer we answer is connected,
- * so that idle clients of a busy shared account cost nothing.
+ * so that idle clients of a busy shared account cost nothing.  The
+ * signaler follows nothing before netengine's first word with ready
+ * set: a decision made after IMSG_DROP_READY, knowing what the tree of
+ * the login held (a client that found its offer there never follows).
  */
 #define DROP_LISTEN_PAUSE	0
 #define DROP_LISTEN_EAGER	1
 #define DROP_LISTEN_PACED	2
 struct imsg_drop_listen {
 	uint32_t		 listen;
+	uint32_t		 ready;		/* 1: after IMSG_DROP_READY */
 };
 
 /* IMSG_CTL_DROP_GET, IMSG_CTL_DROP_RM, the header of IMSG_CTL_DROP_PUT */

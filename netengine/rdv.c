@@ -49,6 +49,8 @@ static void	rdv_request(struct rdv_peer *, uint64_t);
 static int	rdv_nat_ready(uint64_t);
 static int	rdv_answer_ready(uint64_t);
 static int	rdv_demand(uint32_t);
+static uint32_t	rdv_drop_needed(uint64_t);
+static void	rdv_listen_send(void);
 
 void
 rdv_init(void)
@@ -294,10 +296,21 @@ rdv_conf_end(void)
 void
 rdv_drop_ready(void)
 {
-	if (!rdv.drop_ready)
+	uint64_t	 now = wg_now_ms();
+
+	rdv.drop_at = now;
+	/*
+	 * The signaler waits for our word, given knowing what the drop
+	 * held: the first time as we need it now (it has not followed
+	 * yet, there is nothing to linger on), later as we follow.
+	 */
+	if (!rdv.drop_ready) {
 		log_debug("rdv: the drop is ready");
-	rdv.drop_ready = 1;
-	rdv.drop_at = wg_now_ms();
+		rdv.drop_ready = 1;
+		rdv.listen = rdv_drop_needed(now);
+		rdv.need_at = rdv.listen != DROP_LISTEN_PAUSE ? now : 0;
+	}
+	rdv_listen_send();
 }
 
 /* --- publishing ------------------------------------------------------ */
@@ -692,11 +705,12 @@ rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
 		    rdv.drop_at < rp->catchup_at;
 	case RDV_PUNCHING:
 		/*
-		 * On demand, the probes are the acknowledgement: a client
-		 * among many does not follow the drop for its answer, and
-		 * if punching gives up it reads the drop again, idle.
+		 * The probes are the acknowledgement: we do not follow the
+		 * drop for what becomes of our answer (a client among many
+		 * would pay for every other client's message), and if
+		 * punching gives up we read the drop again, idle.
 		 */
-		return !rp->on_demand;
+		return 0;
 	default:
 		return rp->state != RDV_UP;
 	}
@@ -706,13 +720,13 @@ rdv_waits_offer(const struct rdv_peer *rp, uint64_t now)
  * How the drop is needed (DROP_LISTEN_*).  Eagerly when we offer to a
  * peer: its request or response can come at any time, from a client
  * that restarted too.  Paced when a peer we answer waits for an offer
- * (rdv_waits_offer(): ahead of time, until it is connected; on demand,
- * only while we read what came during a pause, not while we punch), or
+ * (rdv_waits_offer(): ahead of time, until one comes; on demand, only
+ * while we read what came during a pause; never while we punch), or
  * our request for an offer is out (met again after a port rotation,
  * the offer comes through the drop).  Not at all when every peer we
- * answer is connected, punching on demand or idle, with nothing asked.
- * Without rendezvous peers the
- * drop is clawctl's alone, and is followed as ever.
+ * answer is connected, punching or idle, with nothing asked.  Without
+ * rendezvous peers the drop is clawctl's alone, and is followed as
+ * ever.
  */
 static uint32_t
 rdv_drop_needed(uint64_t now)
@@ -734,11 +748,22 @@ rdv_drop_needed(uint64_t now)
 	return roles ? need : DROP_LISTEN_EAGER;
 }
 
+static void
+rdv_listen_send(void)
+{
+	struct imsg_drop_listen	 dl;
+
+	memset(&dl, 0, sizeof(dl));
+	dl.listen = rdv.listen;
+	dl.ready = rdv.drop_ready;
+	proc_child_compose(PROC_SIGNALER, IMSG_DROP_LISTEN, 0, 0, -1, &dl,
+	    sizeof(dl));
+}
+
 /* Tell the signaler to follow the folder, or to pause after a while. */
 static void
 rdv_listen_tick(uint64_t now)
 {
-	struct imsg_drop_listen	 dl;
 	uint32_t		 need;
 
 	if ((need = rdv_drop_needed(now)) != DROP_LISTEN_PAUSE)
@@ -748,10 +773,7 @@ rdv_listen_tick(uint64_t now)
 	if (need == rdv.listen)
 		return;
 	rdv.listen = need;
-	memset(&dl, 0, sizeof(dl));
-	dl.listen = need;
-	proc_child_compose(PROC_SIGNALER, IMSG_DROP_LISTEN, 0, 0, -1, &dl,
-	    sizeof(dl));
+	rdv_listen_send();
 }
 
 /*

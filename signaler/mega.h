@@ -150,7 +150,7 @@ void		 mega_reload(void);
 int		 mega_sc_live(void);
 int		 mega_following(void);
 int64_t		 mega_pace_ms(void);
-void		 mega_listen(uint32_t);
+void		 mega_listen(uint32_t, uint32_t);
 
 /* drop.c */
 void	 drop_init(void);

@@ -61,6 +61,7 @@ struct mega_session {
 	int		 sc_busy;
 	int		 sc_waiting;		/* the busy one is a wait */
 	int		 paused;		/* no peer needs the drop */
+	int		 decided;		/* netengine said, after ready */
 	int		 catchup;		/* resumed: the drop is told */
 	int		 paced;			/* one client among many */
 	unsigned int	 pace_ms;		/* paced: sc at most so often */

@@ -69,6 +69,13 @@ mega_pace_ms(void)
 	return sess.paced ? sess.pace_ms : 0;
 }
 
+/* Following now: netengine wants it, and has said so knowing the tree. */
+static int
+mega_follows(void)
+{
+	return sess.decided && !sess.paused;
+}
+
 /*
  * Netengine tells us how to follow the folder (DROP_LISTEN_*).  Paused:
  * on an account that many clients share, every file wakes every
@@ -76,13 +83,31 @@ mega_pace_ms(void)
  * client that waits for its offer asks sc at most every pace_ms, which
  * doubles while changes keep coming (to MEGA_PACE_MAX_MS) and halves
  * when they are sparse.  Files still go in and out either way.
+ *
+ * Nothing is followed before a word said READY, after netengine heard
+ * that the drop is ready: a client that found its offer in the tree of
+ * the login, answered and punches, never asks sc at all (and its own
+ * response does not wake it).  The first such word starts following
+ * from the tree's sn, or not.
  */
 void
-mega_listen(uint32_t how)
+mega_listen(uint32_t how, uint32_t ready)
 {
 	int	 paused = how == DROP_LISTEN_PAUSE;
 
 	sess.paced = how == DROP_LISTEN_PACED;
+	if (!sess.decided) {
+		if (!ready)
+			return;
+		sess.decided = 1;
+		sess.paused = paused;
+		if (paused)
+			log_info("mega: no peer needs the drop; not following "
+			    "it");
+		else if (mega_usable() && sess.drop[0] != '\0')
+			mega_follow();
+		return;
+	}
 	if (paused == sess.paused)
 		return;
 	sess.paused = paused;
@@ -117,7 +142,7 @@ mega_follow(void)
 	evtimer_del(&sess.poll_ev);
 	if (sess.sn[0] != '\0') {
 		sess.sc_live = 1;
-		if (!sess.sc_busy && !sess.paused)
+		if (!sess.sc_busy && mega_follows())
 			mega_timer(&sess.sc_ev, 0);
 		return;
 	}
@@ -125,7 +150,7 @@ mega_follow(void)
 		log_info("mega: no sc channel; polling every %d s",
 		    MEGA_POLL_MS / 1000);
 	sess.sc_live = 0;
-	if (sess.paused)
+	if (!mega_follows())
 		return;
 	tv.tv_sec = MEGA_POLL_MS / 1000 + arc4random_uniform(5);
 	tv.tv_usec = arc4random_uniform(1000000);
@@ -141,7 +166,7 @@ mega_poll(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (!mega_usable() || sess.paused)
+	if (!mega_usable() || !mega_follows())
 		return;
 	b = ma_batch_new();
 	ma_req_f(b);
@@ -374,7 +399,8 @@ mega_sc(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (!mega_usable() || sess.sc_busy || sess.paused || mega_sid() == NULL)
+	if (!mega_usable() || sess.sc_busy || !mega_follows() ||
+	    mega_sid() == NULL)
 		return;
 	if (ma_sc_url(suffix, sizeof(suffix), sess.sn, mega_sid()) == -1) {
 		sess.sn[0] = '\0';

@@ -114,9 +114,9 @@ signaler_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_DROP_LISTEN:
 		if (imsg_get_data(imsg, &dl, sizeof(dl)) == -1)
 			fatalx("bad DROP_LISTEN");
-		if (dl.listen > DROP_LISTEN_PACED)
+		if (dl.listen > DROP_LISTEN_PACED || dl.ready > 1)
 			fatalx("bad DROP_LISTEN");
-		mega_listen(dl.listen);
+		mega_listen(dl.listen, dl.ready);
 		break;
 	case IMSG_CTL_SHOW_DROP:
 	case IMSG_CTL_DROP_PUT:

@@ -28,6 +28,15 @@ rdv_world prc prc
 rdv_keys
 rdv_conf 1 2 offer
 rdv_conf 2 1 answer
+# A peer that answers does not follow the drop while it punches (the
+# probes are the acknowledgement), but the attacks below are messages
+# host2 must read while it punches toward a host1 that is not there.
+# So host2 has a second peer, whose offer never comes: waiting for it,
+# host2 follows the drop throughout.
+lab_genkey "$LAB_TMP/bystander.key"
+printf 'peer "bystander" {\n\tpublic-key "%s"\n\tallowed-ips %s\n\trole %s\n}\n' \
+    "$("$CLAWCTL" pubkey <"$LAB_TMP/bystander.key")" 100.64.0.9/32 answer \
+    >>"$LAB_TMP/clawd-host2/clawd.conf" || lab_die "bystander peer"
 
 K1=$LAB_TMP/clawd-host1/key
 P2=$LAB_TMP/clawd-host2/pub
