@@ -356,6 +356,11 @@ stun_input(const uint8_t *buf, size_t len, const struct sockaddr *from,
 			counters.wrong_source++;
 		return;
 	}
+	/* Discovery's own socket carries nothing of ours. */
+	if (udp_rx_sock == NE_SOCK_NATD) {
+		counters.unmatched++;
+		return;
+	}
 	if (m.method != STUN_METHOD_BINDING ||
 	    (m.class != STUN_CLASS_SUCCESS && m.class != STUN_CLASS_ERROR) ||
 	    (s = find_transaction(m.tid)) == NULL) {
