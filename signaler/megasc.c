@@ -35,7 +35,6 @@
 
 #define MEGA_SC_FLOOR_MS	200	/* between two sc requests */
 #define MEGA_PACE_MAX_MS	20000	/* paced: sc at least this often */
-#define MEGA_EAGER_MAX_MS	1000	/* eager: the same */
 
 static void	mega_sc(int, short, void *);
 static void	mega_poll(int, short, void *);
@@ -190,75 +189,61 @@ mega_ms_since(const struct timespec *t)
 	    (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
-/*
- * The longest interval: a paced client's, or an eager follower's (a
- * server, which must not make a busy account wait long for it).
- */
-static unsigned int
-mega_pace_cap(void)
-{
-	return sess.paced ? MEGA_PACE_MAX_MS : MEGA_EAGER_MAX_MS;
-}
-
-static unsigned int
-mega_pace_now(void)
-{
-	return sess.pace_ms < mega_pace_cap() ? sess.pace_ms : mega_pace_cap();
-}
-
-/* A busy account: the interval doubles, to the cap. */
+/* A busy account: the paced interval doubles, to MEGA_PACE_MAX_MS. */
 static void
 mega_pace_busy(void)
 {
-	sess.pace_ms = mega_pace_now() * 2 > mega_pace_cap() ?
-	    mega_pace_cap() : mega_pace_now() * 2;
+	sess.pace_ms = sess.pace_ms * 2 > MEGA_PACE_MAX_MS ? MEGA_PACE_MAX_MS :
+	    sess.pace_ms * 2;
 }
 
 /*
- * Packets came: when to ask sc again.  Packets again within twice the
- * interval mean a busy account (double it), fewer a quiet one (halve
- * it; after a long silence start from the floor).  Each time sc is
- * woken costs three requests (the wait, sc for the packets, sc for the
- * next wait), so on a busy account a longer interval brings more
- * changes for the same price.
+ * Packets came: when to ask sc again.  Paced, packets again within
+ * twice the interval mean a busy account (double it), fewer a quiet
+ * one (halve it; after a long silence start from the floor).
  */
 static unsigned int
 mega_pace_packets(void)
 {
 	long long	 since;
 
+	if (!sess.paced)
+		return MEGA_SC_FLOOR_MS;
 	since = mega_ms_since(&sess.pace_last);
 	clock_gettime(CLOCK_MONOTONIC, &sess.pace_last);
-	if (since < 2LL * mega_pace_now())
+	if (since < 2LL * sess.pace_ms)
 		mega_pace_busy();
-	else if (since > 4LL * mega_pace_cap() ||
-	    mega_pace_now() / 2 < MEGA_SC_FLOOR_MS)
+	else if (since > 4LL * MEGA_PACE_MAX_MS ||
+	    sess.pace_ms / 2 < MEGA_SC_FLOOR_MS)
 		sess.pace_ms = MEGA_SC_FLOOR_MS;
 	else
-		sess.pace_ms = mega_pace_now() / 2;
+		sess.pace_ms /= 2;
 	return sess.pace_ms;
 }
 
 /*
- * sc failed (a rate limit, most often): a busy account too; the retry
- * waits for the back-off or the interval, the longer.
+ * sc failed (a rate limit, most often): paced, a busy account too;
+ * the retry waits for the back-off or the interval, the longer.
  */
 static unsigned int
 mega_pace_failed(unsigned int backoff_ms)
 {
+	if (!sess.paced)
+		return backoff_ms;
 	mega_pace_busy();
 	return backoff_ms > sess.pace_ms ? backoff_ms : sess.pace_ms;
 }
 
-/* A wait ended: not before the interval since the last packets. */
+/* A wait ended: paced, not before the interval since the last packets. */
 static unsigned int
 mega_pace_wait(void)
 {
 	long long	 since;
 
+	if (!sess.paced)
+		return 0;
 	since = mega_ms_since(&sess.pace_last);
-	return since >= mega_pace_now() ? 0 :
-	    (unsigned int)(mega_pace_now() - since);
+	return since >= sess.pace_ms ? 0 : (unsigned int)(sess.pace_ms - since);
 }
 
 static void
