@@ -455,7 +455,7 @@ natdisc_sock_ready(void)
 {
 	if (nd.fl.phase == FL_SOCKET && udp_natd_open())
 		filt_begin();
-	else if (nd.fl.phase == FL_IDLE && !nd.due && run_idle())
+	else if (run_idle() && !nd.due)
 		udp_natd_close();	/* late: the run is over */
 }
 

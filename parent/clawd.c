@@ -451,69 +451,63 @@ parent_rotate(int fd, short ev, void *arg)
 }
 
 /*
- * Sockets for the many-probe technique: netengine cannot make them.
- * Bounded, so that netengine, which parses what the network sends,
- * cannot use the parent to use up the host's ports.
+ * UDP sockets on random ports for netengine, which cannot make them:
+ * the many-probe technique's (netengine/spray.c) and a fresh one for
+ * each run of NAT discovery, whose filtering tests need a port that
+ * has written to nobody else.  Each kind is bounded (so many at once,
+ * once a gap), so that netengine, which parses what the network
+ * sends, cannot use the parent to use up the host's ports; a refusal
+ * is logged once a CLAWD_SPRAY_GAP, so that a netengine that insists
+ * cannot flood the log either.
  */
+struct udp_grant {
+	const char	*what;
+	uint32_t	 type;		/* IMSG_UDP_*_FD */
+	uint32_t	 max;
+	time_t		 gap;
+	time_t		 last, warned;
+};
+static struct udp_grant grant_spray = { "spray", IMSG_UDP_SPRAY_FD,
+    CLAWD_SPRAY_MAX, CLAWD_SPRAY_GAP, 0, 0 };
+static struct udp_grant grant_natd = { "natdisc", IMSG_UDP_NATD_FD,
+    1, CLAWD_NATD_GAP, 0, 0 };
+
+static void
+parent_udp_grant(struct imsgev *iev, struct udp_grant *g, uint32_t count)
+{
+	struct imsg_udp		 iu;
+	time_t			 now = monotime();
+	uint32_t		 i;
+	int			 s;
+
+	if (count > g->max || (g->last != 0 && now - g->last < g->gap)) {
+		if (g->warned == 0 || now - g->warned >= CLAWD_SPRAY_GAP) {
+			g->warned = now;
+			log_warnx("%s: %u socket%s refused (too many, or too "
+			    "soon)", g->what, count, count == 1 ? "" : "s");
+		}
+		return;
+	}
+	g->last = now;
+	for (i = 0; i < count; i++) {
+		memset(&iu, 0, sizeof(iu));
+		if ((s = udp_open_sized(0, &iu.port, 0)) == -1)
+			break;
+		imsgev_compose(iev, g->type, 0, 0, s, &iu, sizeof(iu));
+	}
+	log_debug("%s: %u socket%s for netengine", g->what, i,
+	    i == 1 ? "" : "s");
+}
+
 static void
 parent_spray(struct imsgev *iev, struct imsg *imsg)
 {
-	static time_t		 last, warned;
 	struct imsg_udp_spray	 us;
-	struct imsg_udp		 iu;
-	time_t			 now = time(NULL);
-	uint32_t		 i;
-	int			 s;
 
 	if (iev->peer != PROC_NETENGINE ||
 	    imsg_get_data(imsg, &us, sizeof(us)) == -1)
 		fatalx("bad UDP_SPRAY from %s", proc_name(iev->peer));
-	if (us.count > CLAWD_SPRAY_MAX ||
-	    (last != 0 && now - last < CLAWD_SPRAY_GAP)) {
-		/* Once a gap: a netengine that insists cannot flood the log. */
-		if (now - warned >= CLAWD_SPRAY_GAP) {
-			warned = now;
-			log_warnx("spray: %u sockets refused (too many, or "
-			    "too soon)", us.count);
-		}
-		return;
-	}
-	last = now;
-	for (i = 0; i < us.count; i++) {
-		memset(&iu, 0, sizeof(iu));
-		if ((s = udp_open_sized(0, &iu.port, 0)) == -1)
-			break;
-		imsgev_compose(iev, IMSG_UDP_SPRAY_FD, 0, 0, s, &iu,
-		    sizeof(iu));
-	}
-	log_debug("spray: %u sockets for netengine", i);
-}
-
-/*
- * A fresh socket for one run of netengine's NAT discovery, whose
- * filtering tests need a port that has written to nobody else: one at
- * most every CLAWD_NATD_GAP seconds, for the same reason as above.
- */
-static void
-parent_natd(struct imsgev *iev)
-{
-	static time_t		 last, warned;
-	struct imsg_udp		 iu;
-	time_t			 now = monotime();
-	int			 s;
-
-	if (last != 0 && now - last < CLAWD_NATD_GAP) {
-		if (now - warned >= CLAWD_SPRAY_GAP) {
-			warned = now;
-			log_warnx("natdisc: socket refused (too soon)");
-		}
-		return;
-	}
-	last = now;
-	memset(&iu, 0, sizeof(iu));
-	if ((s = udp_open_sized(0, &iu.port, 0)) == -1)
-		return;
-	imsgev_compose(iev, IMSG_UDP_NATD_FD, 0, 0, s, &iu, sizeof(iu));
+	parent_udp_grant(iev, &grant_spray, us.count);
 }
 
 static void
@@ -631,7 +625,7 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 		parent_spray(iev, imsg);
 		break;
 	case IMSG_UDP_NATD:
-		parent_natd(iev);
+		parent_udp_grant(iev, &grant_natd, 1);
 		break;
 	case IMSG_CTL_SHOW_STATUS:
 		parent_ctl_status(iev, imsg_get_id(imsg));
