@@ -212,13 +212,14 @@ wg_ping_up()
 	return 1
 }
 
-# Check a ping and report: wg_check_ping NS ADDR WHAT
+# Check a ping and report (1 if it failed): wg_check_ping NS ADDR WHAT
 wg_check_ping()
 {
 	if wg_ping_up "$1" "$2" 10 && wg_ping "$1" "$2" 5; then
 		lab_ok "$3: ping $2 from $1"
 	else
 		lab_fail "$3: ping $2 from $1"
+		return 1
 	fi
 }
 

@@ -72,11 +72,21 @@ rebind()
 	LAB_PIDS+=("$pid")
 	sleep 2
 	lab_exec b ip addr add "$NEW_B/24" dev v1
+	# As in a real rebinding the old mapping is gone: what clawd
+	# still sends to it is dropped before conntrack sees it (priority
+	# -300), so no entry made by such a packet can stand in the way.
+	# The counters say, if this fails, which way packets stopped.
 	lab_exec b nft -f - <<EOF || lab_fail "nft snat rule"
 table ip roam {
+	chain pre {
+		type filter hook prerouting priority -300;
+		ip saddr $WG_A ip daddr $WG_B udp dport $WG_PORT counter drop
+		ip saddr $WG_A ip daddr $NEW_B udp dport $NEW_PORT counter
+	}
 	chain post {
 		type nat hook postrouting priority 100;
-		udp sport $WG_PORT ip daddr $WG_A snat to $NEW_B:$NEW_PORT
+		udp sport $WG_PORT ip daddr $WG_A counter \
+		    snat to $NEW_B:$NEW_PORT
 	}
 }
 EOF
@@ -90,7 +100,21 @@ EOF
 		lab_ok "rebinding: $recv of $sent pings answered"
 	else
 		lab_fail "rebinding: ${recv:-?} of ${sent:-?} pings answered"
+		rebind_state
 	fi
+}
+
+# What b's NAT did, for a failure: the rule counters (to the old
+# mapping, to the new, out through the new) and the connections.
+rebind_state()
+{
+	echo "--- b: nft list table ip roam"
+	lab_exec b nft list table ip roam
+	echo "--- b: conntrack -L"
+	lab_exec b conntrack -L 2>&1
+	echo "--- a: ip neigh"
+	lab_exec a ip neigh
+	echo "---"
 }
 
 echo "== wireguard-go's source moves from $WG_B:$WG_PORT to" \
@@ -102,7 +126,7 @@ if [ "$ep" = "$NEW_B:$NEW_PORT" ]; then
 else
 	lab_fail "clawd's endpoint is '$ep', want $NEW_B:$NEW_PORT"
 fi
-wg_check_ping a "$WG_TB" "clawd to the roamed peer"
+wg_check_ping a "$WG_TB" "clawd to the roamed peer" || rebind_state
 
 # Undo the rebinding: b's own address again.
 lab_exec b nft delete table ip roam
