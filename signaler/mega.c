@@ -181,6 +181,7 @@ mega_set_state(int state, const char *why)
 	if (state == MEGA_BADCRED || state == MEGA_BLOCKED) {
 		evtimer_del(&sess.sc_ev);
 		evtimer_del(&sess.poll_ev);
+		evtimer_del(&sess.made_ev);
 		evtimer_del(&sess.login_ev);
 		mq_fail_all(MQ_EGAVEUP);
 	}
@@ -351,6 +352,7 @@ mega_relogin(void)
 	sess.sid[0] = '\0';
 	evtimer_del(&sess.sc_ev);
 	evtimer_del(&sess.poll_ev);
+	evtimer_del(&sess.made_ev);
 	sess.sc_live = 0;
 	sess.state = MEGA_LOGIN;
 	ma_retry(&r, MA_CTX_CS, 200, MA_ESID, sess.login_failures++,

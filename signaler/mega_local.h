@@ -23,6 +23,7 @@
 #define CLAWD_MEGA_LOCAL_H
 
 #define MEGA_POLL_MS		15000	/* f without sc, plus jitter */
+#define MEGA_MADE_MS		2000	/* after a mkdir, f again */
 #define MEGA_PATH_DEPTH		16
 
 struct creq;
@@ -54,6 +55,7 @@ struct mega_session {
 	size_t		 pending;		/* names asked for */
 	unsigned int	 generation;		/* of the walk */
 	int		 made;			/* we made a folder */
+	struct event	 made_ev;		/* then read f again */
 
 	/* Changes. */
 	char		 sn[MA_SN_LEN + 1];

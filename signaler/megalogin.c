@@ -133,6 +133,7 @@ mega_account(const struct imsg_mega_account *ma)
 		sess.ev->on_clear();
 		evtimer_del(&sess.sc_ev);
 		evtimer_del(&sess.poll_ev);
+		evtimer_del(&sess.made_ev);
 	}
 	if (sess.state != MEGA_DISABLED || sess.have_conf)
 		sess.state = MEGA_LOGIN;

@@ -39,10 +39,13 @@ static void	mega_walk(void);
 /* Once the folder is found: megasc.c's, from mega_tree_init(). */
 static void	(*mega_found)(void);
 
+static void	mega_made_reread(int, short, void *);
+
 void
 mega_tree_init(void (*found)(void))
 {
 	mega_found = found;
+	evtimer_set(&sess.made_ev, mega_made_reread, NULL);
 }
 
 /* --- the tree and the folder ----------------------------------------- */
@@ -118,6 +121,7 @@ mega_load(void)
 	if (sess.state == MEGA_LOGIN)
 		sess.state = MEGA_LOADING;
 	sess.login_failures = 0;
+	evtimer_del(&sess.made_ev);
 	if (sess.u[0] == '\0') {
 		b = ma_batch_new();
 		ma_req_ug(b);
@@ -200,8 +204,24 @@ mega_mkdir_done(const json_t *res, int err, void *arg)
 	log_info("mega: made folder %s", sess.path[sess.level]);
 	sess.made = 1;
 	ma_nodes_free(&out);
-	/* Read the tree again: someone may have made it at the same time. */
-	mega_load();
+	/*
+	 * Read the tree again: someone may have made it at the same time.
+	 * Not at once: a client that read the tree just before our folder
+	 * was there makes its own a request later, and a read that came
+	 * before that would settle on ours alone, never to look again
+	 * unless it followed the folder.  Two seconds on, both are there.
+	 */
+	mega_timer(&sess.made_ev, MEGA_MADE_MS);
+}
+
+static void
+mega_made_reread(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (sess.state == MEGA_LOADING)
+		mega_load();
 }
 
 static void
