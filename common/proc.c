@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "util.h"
 
 void	crypto_main(const struct passwd *);
 void	signaler_main(const struct passwd *);
@@ -94,10 +96,30 @@ imsgev_init(struct imsgev *iev, int fd, int self, int peer, int fdpass,
 void
 imsgev_add(struct imsgev *iev)
 {
-	short	 events = EV_READ;
+	static time_t	 warned;
+	uint32_t	 queued = imsgbuf_queuelen(&iev->ibuf);
+	short		 events = EV_READ;
 
+	/*
+	 * Back-pressure: a peer that sends requests and never reads the
+	 * answers would grow our write queue without end.  With a backlog
+	 * set (the parent's, for its children), nothing more is read from
+	 * it until the queue falls below it again: a queue at most that
+	 * long plus the answers to one read's worth of requests.
+	 */
+	if (iev->backlog > 0 && queued >= iev->backlog) {
+		events = 0;
+		if (!iev->held && monotime() - warned >= 60) {
+			log_warnx("%s is not reading its messages (%u "
+			    "queued): its requests wait", proc_name(iev->peer),
+			    queued);
+			warned = monotime();
+		}
+		iev->held = 1;
+	} else
+		iev->held = 0;
 	/* Events are one-shot: set them again after every dispatch. */
-	if (imsgbuf_queuelen(&iev->ibuf) > 0)
+	if (queued > 0)
 		events |= EV_WRITE;
 	event_del(&iev->ev);
 	iev->events = events;

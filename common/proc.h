@@ -28,6 +28,8 @@ struct imsgev {
 	int		 dead;		/* close after this message */
 	int		 self;		/* enum clawd_proc */
 	int		 peer;		/* who is at the other end */
+	unsigned int	 backlog;	/* not read while so much is queued */
+	int		 held;		/* ...and it is: reading stopped */
 	void		(*handle)(struct imsgev *, struct imsg *);
 	void		(*closed)(struct imsgev *);
 };

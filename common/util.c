@@ -137,3 +137,23 @@ monotime(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
 }
+
+int
+ratewin_take(struct ratewin *w, unsigned int max, time_t secs,
+    unsigned int *prev)
+{
+	time_t	 now = monotime();
+
+	*prev = 0;
+	if (w->start == 0 || now - w->start >= secs) {
+		*prev = w->refused;
+		w->start = now;
+		w->count = w->refused = 0;
+	}
+	if (w->count >= max) {
+		w->refused++;
+		return 0;
+	}
+	w->count++;
+	return 1;
+}

@@ -21,6 +21,20 @@ const char	*natd_kind_name(uint32_t);
 const char	*log_sockaddr(const struct sockaddr *);
 time_t		 monotime(void);
 
+/*
+ * At most max events a window of secs seconds (monotonic): ratewin_take()
+ * is 1 if this one may go, 0 if not; refused counts the others of the
+ * window, and ratewin_take() sets *prev to the previous window's count
+ * when a new window starts (else 0), for one summary line.
+ */
+struct ratewin {
+	time_t		 start;
+	unsigned int	 count;
+	unsigned int	 refused;
+};
+int		 ratewin_take(struct ratewin *, unsigned int, time_t,
+		    unsigned int *);
+
 /* Big-endian fields of packets, at any alignment. */
 static inline uint16_t
 be16_get(const uint8_t *p)

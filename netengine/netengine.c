@@ -36,6 +36,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -261,9 +262,42 @@ netengine_dispatch(struct imsgev *iev, struct imsg *imsg)
 	}
 }
 
+/*
+ * Test hook: CLAWD_REGRESS_FLOOD=netengine makes netengine behave as a
+ * compromised one might: ask the parent for its status as fast as it
+ * can and never read an answer.  regress/lab/flood.sh checks that
+ * the parent stops reading it and that its memory stays bounded.  It
+ * can do no more than stall the daemon, which whoever sets root's
+ * environment can anyway.
+ */
+static void
+netengine_regress_flood(void)
+{
+	struct timespec	 ms = { 0, 1000 * 1000 };
+	struct imsgev	*iev = iev_peer[PROC_PARENT];
+	const char	*s;
+
+	if ((s = getenv("CLAWD_REGRESS_FLOOD")) == NULL ||
+	    strcmp(s, "netengine") != 0)
+		return;
+	log_warnx("regress: flooding the parent, reading nothing");
+	for (;;) {
+		/* Our own queue stays short: we wait when the parent does. */
+		if (imsgbuf_queuelen(&iev->ibuf) < 64 &&
+		    proc_child_compose(PROC_PARENT, IMSG_CTL_SHOW_STATUS, 0,
+		    0, -1, NULL, 0) == -1)
+			fatal("regress: flood");
+		if (imsgbuf_write(&iev->ibuf) == -1)
+			fatal("regress: flood");
+		if (imsgbuf_queuelen(&iev->ibuf) >= 64)
+			nanosleep(&ms, NULL);
+	}
+}
+
 static void
 netengine_ready(void)
 {
+	netengine_regress_flood();
 	udp_ready();
 	wg_init();
 	rdv_init();

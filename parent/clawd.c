@@ -59,6 +59,13 @@ static struct event	 ev_rotate;
  * current addresses.
  */
 #define PARENT_REFRESH_SECS	(12 * 3600)
+/*
+ * What a child may cost the parent: messages queued to it before its
+ * requests wait (proc.c), and reloads a minute through the control
+ * socket (SIGHUP, root's, is not counted).
+ */
+#define PARENT_BACKLOG		1024
+#define PARENT_RELOADS_PER_MIN	10
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(struct imsgev *, struct imsg *);
@@ -185,6 +192,7 @@ main(int argc, char *argv[], char *envp[])
 	for (i = PROC_PARENT + 1; i < PROC_MAX; i++) {
 		children[i].pid = proc_spawn(exe, i, debug, verbose,
 		    &children[i].iev, parent_dispatch, parent_closed);
+		children[i].iev.backlog = PARENT_BACKLOG;
 		children[i].started = monotime();
 	}
 	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
@@ -555,6 +563,27 @@ parent_reload(char *msg, size_t len)
 	return 0;
 }
 
+/* A reload asked through the control socket, at most so many a minute. */
+static void
+parent_ctl_reload(struct imsgev *iev, uint32_t peerid)
+{
+	static struct ratewin	 win;
+	struct ctl_result	 res;
+	unsigned int		 prev;
+
+	memset(&res, 0, sizeof(res));
+	if (!ratewin_take(&win, PARENT_RELOADS_PER_MIN, 60, &prev)) {
+		res.error = 1;
+		snprintf(res.msg, sizeof(res.msg), "more than %d reloads "
+		    "in a minute; this one is refused", PARENT_RELOADS_PER_MIN);
+		if (win.refused == 1)
+			log_warnx("%s", res.msg);
+	} else
+		res.error = parent_reload(res.msg, sizeof(res.msg)) == -1;
+	imsgev_compose(iev, IMSG_CTL_RESULT, peerid, 0, -1, &res,
+	    sizeof(res));
+}
+
 static void
 parent_ctl_status(struct imsgev *iev, uint32_t peerid)
 {
@@ -580,7 +609,6 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct imsg_pubkey	 pk;
 	struct imsg_ipc		 ipc;
-	struct ctl_result	 res;
 	struct ibuf		 ib;
 	char			 b64[KEY_B64_SIZE];
 	int			 i, all;
@@ -631,10 +659,7 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 		parent_ctl_status(iev, imsg_get_id(imsg));
 		break;
 	case IMSG_CTL_RELOAD:
-		memset(&res, 0, sizeof(res));
-		res.error = parent_reload(res.msg, sizeof(res.msg)) == -1;
-		imsgev_compose(iev, IMSG_CTL_RESULT, imsg_get_id(imsg), 0,
-		    -1, &res, sizeof(res));
+		parent_ctl_reload(iev, imsg_get_id(imsg));
 		break;
 	default:
 		fatalx("unexpected %s from %s",

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "proc.h"
 #include "parent.h"
+#include "util.h"
 
 #define RESOLVE_PER_MIN	30
 
@@ -40,28 +41,33 @@ resolve_name_ok(const char *host)
 void
 parent_resolve(struct imsgev *iev, struct imsg *imsg)
 {
-	static time_t		 window;
-	static unsigned int	 count;
+	static struct ratewin	 win;
 	struct imsg_resolve	 ir;
 	struct addrinfo		 hints, *res;
 	char			 port[8];
-	time_t			 now = time(NULL);
+	unsigned int		 prev;
+	int			 ok;
 
 	if (imsg_get_data(imsg, &ir, sizeof(ir)) == -1)
 		fatalx("bad RESOLVE");
 	ir.host[sizeof(ir.host) - 1] = '\0';
 	memset(&ir.ss, 0, sizeof(ir.ss));
-	if (now - window >= 60) {
-		window = now;
-		count = 0;
-	}
-	if (!resolve_name_ok(ir.host) || ir.port == 0) {
+	/*
+	 * Every request counts, bad names too; past the limit one line
+	 * a minute says how many were refused, not one per request.
+	 */
+	ok = ratewin_take(&win, RESOLVE_PER_MIN, 60, &prev);
+	if (prev > 0)
+		log_warnx("signaler: %u names refused in the last minute",
+		    prev);
+	if (!ok) {
+		if (win.refused == 1)
+			log_warnx("signaler asks for too many names; %s and "
+			    "the rest of this minute's refused", ir.host);
+		ir.error = EAI_AGAIN;
+	} else if (!resolve_name_ok(ir.host) || ir.port == 0) {
 		log_warnx("signaler asked to resolve a bad name");
 		ir.error = EAI_NONAME;
-	} else if (++count > RESOLVE_PER_MIN) {
-		log_warnx("signaler asks for too many names; %s refused",
-		    ir.host);
-		ir.error = EAI_AGAIN;
 	} else {
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
