@@ -6,6 +6,8 @@
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -80,6 +82,7 @@ static int	 parent_push_crypto(void);
 static void	 parent_push_peers(struct imsgev *);
 static int	 parent_push_conf(int);
 static int	 parent_reload(char *, size_t);
+static void	 parent_harden(void);
 static __attribute__((__noreturn__)) void child_main(const char *);
 
 static __attribute__((__noreturn__)) void
@@ -163,6 +166,7 @@ main(int argc, char *argv[], char *envp[])
 		errx(1, "unknown user %s", CLAWD_USER);
 	if (pw->pw_uid == 0)
 		errx(1, "user %s must not be root", CLAWD_USER);
+	parent_harden();
 	/* Children are exec'd afresh: find our own binary. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
 		err(1, "readlink /proc/self/exe");
@@ -582,6 +586,30 @@ parent_ctl_reload(struct imsgev *iev, uint32_t peerid)
 		res.error = parent_reload(res.msg, sizeof(res.msg)) == -1;
 	imsgev_compose(iev, IMSG_CTL_RESULT, peerid, 0, -1, &res,
 	    sizeof(res));
+}
+
+/*
+ * Before any child exists: no core files from any of us (a core of
+ * crypto would hold the keys; the children, whose uid changed, are
+ * not dumpable anyway, and the parent is made so too), and a chroot
+ * that only root can change, or the children's jail is not one.
+ */
+static void
+parent_harden(void)
+{
+	struct rlimit	 rl = { 0, 0 };
+	struct stat	 st;
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		err(1, "setrlimit core");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		err(1, "prctl dumpable");
+	if (lstat(CLAWD_CHROOT, &st) == -1)
+		err(1, "the children's chroot %s", CLAWD_CHROOT);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		errx(1, "the children's chroot %s must be a directory "
+		    "owned by root and writable by root alone", CLAWD_CHROOT);
 }
 
 static void
