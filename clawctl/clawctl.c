@@ -43,6 +43,7 @@ static int	do_request(const char *, const struct parse_result *,
 static int	handle_reply(struct imsg *, enum actions,
 		    const struct output *, struct reply_state *);
 static void	check_string(const char *, size_t, const char *);
+static ssize_t	utf8_bad(const unsigned char *, size_t, int, int *);
 static void	check_addr(const struct sockaddr_storage *, const char *);
 
 static void
@@ -200,11 +201,22 @@ read_drop_file(const char *path, uint8_t *buf, size_t max)
 	return len;
 }
 
+/*
+ * A file from the drop is anybody's bytes: to a terminal they go only
+ * as text (UTF-8, no control character but tab and newline), which
+ * cannot make it act.  Elsewhere, as they are.
+ */
 static void
 write_all(const uint8_t *buf, size_t len)
 {
-	ssize_t		 n;
+	ssize_t		 n, bad;
+	int		 ctl;
 
+	if (isatty(STDOUT_FILENO) &&
+	    (bad = utf8_bad(buf, len, 1, &ctl)) != -1)
+		errx(1, "not written to a terminal: the file is not text "
+		    "(%s at offset %zd); send the output to a file or a "
+		    "pipe", ctl ? "a control character" : "not UTF-8", bad);
 	while (len > 0) {
 		if ((n = write(STDOUT_FILENO, buf, len)) == -1) {
 			if (errno == EINTR)
@@ -406,6 +418,7 @@ handle_reply(struct imsg *imsg, enum actions action,
 			errx(1, "invalid CTL_PEER reply: bad length");
 		check_string(peer.name, sizeof(peer.name), "peer name");
 		check_string(peer.path, sizeof(peer.path), "path kind");
+		check_string(peer.timeline, sizeof(peer.timeline), "timeline");
 		check_addr(&peer.endpoint, "endpoint");
 		out->peer(&peer);
 		return 0;
@@ -474,53 +487,75 @@ handle_reply(struct imsg *imsg, enum actions action,
 }
 
 /*
+ * The first byte of s[0..len) that is not well-formed UTF-8 (*ctl = 0)
+ * or begins a control character that could drive a terminal, C1
+ * controls included (*ctl = 1); tab and newline pass when text is
+ * set.  -1 if there is none.
+ */
+static ssize_t
+utf8_bad(const unsigned char *s, size_t len, int text, int *ctl)
+{
+	const unsigned char	*p = s, *at, *end = s + len;
+	uint32_t		 cp, min = 0;
+	int			 n;
+
+	while (p < end) {
+		at = p;
+		*ctl = 0;
+		if (*p < 0x80) {
+			cp = *p++;
+			n = 0;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p++ & 0x1f;
+			n = 1;
+			min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p++ & 0x0f;
+			n = 2;
+			min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p++ & 0x07;
+			n = 3;
+			min = 0x10000;
+		} else
+			return at - s;
+		if (n > 0) {
+			for (; n > 0; n--, p++) {
+				if (p >= end || (*p & 0xc0) != 0x80)
+					return at - s;
+				cp = cp << 6 | (*p & 0x3f);
+			}
+			/* Overlong forms, surrogates, beyond Unicode. */
+			if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) ||
+			    cp > 0x10ffff)
+				return at - s;
+		}
+		if (text && (cp == '\t' || cp == '\n'))
+			continue;
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			*ctl = 1;
+			return at - s;
+		}
+	}
+	return -1;
+}
+
+/*
  * NUL-terminated, well-formed UTF-8 (JSON needs it), and no control
- * character that could drive a terminal, C1 controls included.
+ * character that could drive a terminal.
  */
 static void
 check_string(const char *str, size_t size, const char *what)
 {
 	const unsigned char	*s = (const unsigned char *)str, *end;
-	uint32_t		 cp, min;
-	int			 n;
+	int			 ctl;
 
 	if ((end = memchr(s, '\0', size)) == NULL)
 		errx(1, "invalid reply: %s not terminated", what);
-	while (s < end) {
-		if (*s < 0x80) {
-			cp = *s++;
-			n = 0;
-		} else if ((*s & 0xe0) == 0xc0) {
-			cp = *s++ & 0x1f;
-			n = 1;
-			min = 0x80;
-		} else if ((*s & 0xf0) == 0xe0) {
-			cp = *s++ & 0x0f;
-			n = 2;
-			min = 0x800;
-		} else if ((*s & 0xf8) == 0xf0) {
-			cp = *s++ & 0x07;
-			n = 3;
-			min = 0x10000;
-		} else
-			goto bad;
-		if (n > 0) {
-			for (; n > 0; n--, s++) {
-				if (s >= end || (*s & 0xc0) != 0x80)
-					goto bad;
-				cp = cp << 6 | (*s & 0x3f);
-			}
-			/* Overlong forms, surrogates, beyond Unicode. */
-			if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) ||
-			    cp > 0x10ffff)
-				goto bad;
-		}
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			errx(1, "invalid reply: control character in %s",
-			    what);
-	}
-	return;
- bad:
+	if (utf8_bad(s, end - s, 0, &ctl) == -1)
+		return;
+	if (ctl)
+		errx(1, "invalid reply: control character in %s", what);
 	errx(1, "invalid reply: %s is not UTF-8", what);
 }
 

@@ -5,7 +5,8 @@
 # messages: text and JSON output, the payload of a put (name and the
 # exact bytes), a binary get, error results (exit 1, the message on
 # stderr), and files refused before connecting (too large, empty) and
-# bad names.  No daemon and no network: the socket is in a temporary
+# bad names.  To a terminal (a pty), a get writes text only; a peer's
+# timeline with a control character is refused like any reply string.  No daemon and no network: the socket is in a temporary
 # directory.  Skips (77) without python3 or a built clawctl.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -324,6 +325,66 @@ if fakewait && [ $rc -eq 0 ] && cmp -s "$out" "$tmp/max"; then
 	ok "drop get: 8192 bytes, raw even with -j"
 else
 	fail "drop get: 8192 bytes (rc $rc)"
+fi
+
+# To a terminal (a pty here): text goes through, anything a terminal
+# would act on is refused, nothing written.
+ctl_tty()
+{
+	python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.dup2(os.open(sys.argv[2], os.O_WRONLY | os.O_TRUNC), 2)
+    os.execv(sys.argv[1], sys.argv[1:2] + sys.argv[3:])
+data = b""
+while True:
+    try:
+        b = os.read(fd, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+open(sys.argv[2] + ".tty", "wb").write(data)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+' "$CLAWCTL" "$err" -s "$sock" "$@"
+}
+printf 'hello\tworld\n\303\251t\303\251\n' >"$tmp/text"
+fake CTL_DROP_GET data -d "$tmp/text" || exit 99
+ctl_tty drop get note.txt; rc=$?
+if fakewait && [ $rc -eq 0 ] && grep -q "hello" "$err.tty"; then
+	ok "drop get: UTF-8 text with tab and newline to a terminal"
+else
+	fail "drop get: text to a terminal (rc $rc)"
+fi
+for esc in '\033]0;owned\007' '\302\233' '\377'; do
+	printf "x$esc" >"$tmp/esc"
+	fake CTL_DROP_GET data -d "$tmp/esc" || exit 99
+	ctl_tty drop get esc.bin; rc=$?
+	if fakewait && [ $rc -eq 1 ] && ! grep -q "owned" "$err.tty" &&
+	    grep -q "not written to a terminal" "$err"; then
+		ok "drop get: '$esc' refused to a terminal: $(cat "$err")"
+	else
+		fail "drop get: '$esc' to a terminal (rc $rc)"
+	fi
+done
+
+# A peer's timeline is checked like every other string of a reply.
+fake CTL_SHOW_PEERS peer -m "up: drop 0.4s, punch 0.1s" || exit 99
+ctl show peers; rc=$?
+if fakewait && [ $rc -eq 0 ] && grep -q "up: drop 0.4s" "$out"; then
+	ok "show peers: the timeline line"
+else
+	fail "show peers: the timeline line (rc $rc)"
+fi
+fake CTL_SHOW_PEERS peer -m "$(printf 'up\033[2J')" || exit 99
+ctl show peers; rc=$?
+if fakewait && [ $rc -eq 1 ] &&
+    grep -q "control character in timeline" "$err"; then
+	ok "show peers: a timeline with an escape refused"
+else
+	fail "show peers: a timeline with an escape (rc $rc)"
 fi
 
 fake CTL_DROP_GET error -m "no such file" || exit 99

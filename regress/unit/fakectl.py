@@ -30,6 +30,7 @@ FD_MARK = 0x80000000
 DROP_STATE = struct.Struct("@32s255s1024s128sIIIqq7Q")
 DROP_FILE = struct.Struct("@128s9sB6sqq")
 RESULT = struct.Struct("@i256s")
+PEER = struct.Struct("@64s32s128s16s96sqQQII")
 
 
 def imsg_types(top):
@@ -142,6 +143,13 @@ def main():
     elif sc == "data":
         with open(args.datafile, "rb") as f:
             send(conn, T["IMSG_CTL_DROP_DATA"], f.read())
+        send(conn, T["IMSG_CTL_END"])
+    elif sc == "peer":
+        # One peer whose timeline is -m's text, bytes as given.
+        send(conn, T["IMSG_CTL_PEER"], PEER.pack(
+            cstr("p1", 64), b"\1" * 32, b"\0" * 128, cstr("direct", 16),
+            args.message.encode("utf-8", "surrogateescape")[:95] +
+            b"\0", 5, 1, 2, 25, 0))
         send(conn, T["IMSG_CTL_END"])
     elif sc == "bad-order":
         # A file before the state: clawctl must refuse it.
