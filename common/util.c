@@ -87,6 +87,41 @@ sa_equal(const struct sockaddr *a, const struct sockaddr *b)
 	return 0;
 }
 
+/*
+ * May a probe go there?  A peer names the addresses: only unicast ones
+ * reachable from another host, public or private (a LAN's host
+ * candidates are private), with a port.  Never the unspecified
+ * address, loopback, link-local (no scope to send it with),
+ * multicast, broadcast, the reserved 240/4 and 0/8, or an IPv4
+ * address dressed as IPv6 (mapped or compatible), which would get
+ * round the IPv4 rules.
+ */
+int
+sa_probe_ok(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	const uint8_t			*a;
+	static const uint8_t		 v4pfx[12];
+	uint32_t			 h;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		h = ntohl(sin->sin_addr.s_addr);
+		return sin->sin_port != 0 && (h >> 24) != 0 &&
+		    (h >> 24) != 127 && (h >> 16) != 0xa9fe &&
+		    (h >> 28) < 0xe;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		a = sin6->sin6_addr.s6_addr;
+		return sin6->sin6_port != 0 && a[0] != 0xff &&
+		    !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&
+		    memcmp(a, v4pfx, 10) != 0;
+	}
+	return 0;
+}
+
 /* The port of an IPv4 or IPv6 address, host order; 0 for others. */
 uint16_t
 sa_port(const struct sockaddr_storage *ss)

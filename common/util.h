@@ -16,6 +16,7 @@ const char	*sa_str(const struct sockaddr *, char *, size_t);
 socklen_t	 sa_len(const struct sockaddr *);
 int		 sa_equal(const struct sockaddr *, const struct sockaddr *);
 uint16_t	 sa_port(const struct sockaddr_storage *);
+int		 sa_probe_ok(const struct sockaddr *);
 void		 sa_set_port(struct sockaddr_storage *, uint16_t);
 const char	*natd_kind_name(uint32_t);
 const char	*log_sockaddr(const struct sockaddr *);

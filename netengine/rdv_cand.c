@@ -282,6 +282,14 @@ rdv_remote_set(struct rdv_peer *rp, const struct rdv_msg *msg, int keep)
 	rp->peer_nat.filtering = msg->filtering;
 	rp->peer_nat.delta = msg->delta;
 	for (i = 0; i < msg->ncand; i++) {
+		/* No loopback, multicast and the like, whoever names it. */
+		if (!sa_probe_ok((const struct sockaddr *)&msg->cand[i].ss)) {
+			log_info("rdv: peer %u: candidate %s ignored: not an "
+			    "address to probe", rp->id,
+			    log_sockaddr((const struct sockaddr *)
+			    &msg->cand[i].ss));
+			continue;
+		}
 		rdv_cand_add(rp->remote, &rp->nremote, RDV_REMOTE_MAX,
 		    msg->cand[i].type, &msg->cand[i].ss);
 		/* Let the peer in through our relay (by address). */

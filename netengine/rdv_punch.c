@@ -49,6 +49,9 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 	uint8_t		 pkt[PROBE_LEN];
 	int16_t		 delta;
 
+	/* Predicted ports and answers too: one gate for every probe. */
+	if (!sa_probe_ok((const struct sockaddr *)to))
+		return;
 	memset(&p, 0, sizeof(p));
 	p.kind = kind;
 	/* What we know of our NAT now: our message may have left before. */

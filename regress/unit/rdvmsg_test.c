@@ -5,7 +5,8 @@
  * decoded back; the decoder refuses what the specification refuses
  * (another version, a length that is not 76 + 24 n, nonzero padding,
  * port 0); message names are made and parsed both ways, and names of
- * the old file format or with upper-case hex are not ours.
+ * the old file format or with upper-case hex are not ours.  And which
+ * candidate addresses a probe may go to (common/util.c, sa_probe_ok).
  */
 
 #include <sys/types.h>
@@ -19,6 +20,27 @@
 
 #include "rdv_msg.h"
 #include "tap.h"
+#include "util.h"
+
+/* sa_probe_ok() on ADDR (v4 or v6) port 4000 must give WANT. */
+static void
+probe_ok(const char *addr, int want)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(4000);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(4000);
+	}
+	tap_okf(sa_probe_ok((struct sockaddr *)&ss) == want,
+	    "a probe to %s %s", addr, want ? "may go" : "is refused");
+}
 
 /* The offer below as bytes, written out from the tables. */
 static const char offer_hex[] =
@@ -106,6 +128,31 @@ main(void)
 	bad[RDV_HDR_LEN + 12] = 1;
 	tap_ok(rdv_decode(&d, bad, len) == -1,
 	    "an IPv4 candidate with bytes past its address refused");
+
+	/* Where a probe may go, whatever a candidate says. */
+	probe_ok("203.0.113.7", 1);
+	probe_ok("10.1.2.3", 1);
+	probe_ok("192.168.1.20", 1);
+	probe_ok("100.64.0.1", 1);
+	probe_ok("2001:db8::1", 1);
+	probe_ok("fd00::5", 1);
+	probe_ok("64:ff9b::cb00:7107", 1);
+	probe_ok("0.0.0.0", 0);
+	probe_ok("0.1.2.3", 0);
+	probe_ok("127.0.0.1", 0);
+	probe_ok("127.255.0.9", 0);
+	probe_ok("169.254.10.1", 0);
+	probe_ok("224.0.0.251", 0);
+	probe_ok("239.255.255.250", 0);
+	probe_ok("240.0.0.1", 0);
+	probe_ok("255.255.255.255", 0);
+	probe_ok("::", 0);
+	probe_ok("::1", 0);
+	probe_ok("::ffff:127.0.0.1", 0);
+	probe_ok("::127.0.0.1", 0);
+	probe_ok("fe80::1", 0);
+	probe_ok("ff02::1", 0);
+	probe_ok("not an address", 0);
 
 	tap_ok(rdv_name(name, sizeof(name), RDV_KIND_OFFER, m.conn) == 0 &&
 	    strcmp(name, "offer-000102030405060708090a0b0c0d0e0f") == 0,
