@@ -203,6 +203,7 @@ wg_initiate(struct wg_peer *p, int retry)
 		p->hs_first = now;
 	index_free(p->hs);
 	p->hs = index_new(p, NULL);
+	p->hs_src.ss_family = 0;
 	p->hs_last = now;
 	p->hs_rekey_jitter = arc4random_uniform(334);
 	wi.id = p->id;
@@ -331,6 +332,10 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 		if (!out->have_keys || p->hs == NULL ||
 		    p->hs->index != out->local_index)
 			return;
+		/* Verified: now the response's source may move the peer. */
+		if (p->hs_src.ss_family != 0)
+			wg_set_endpoint(p, (struct sockaddr *)&p->hs_src,
+			    p->hs_sock);
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_previous);
 		if (p->kp_next != NULL) {
@@ -422,8 +427,15 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 			return;
 		}
 		in.id = ix->peer->id;
-		/* Roaming: answers go where the response came from. */
-		wg_set_endpoint(ix->peer, src, udp_rx_sock);
+		/*
+		 * Roaming: answers go where the response came from, once
+		 * crypto has verified it.  The first copy is the one crypto
+		 * takes; later ones (replays, races) fail there.
+		 */
+		if (ix->peer->hs_src.ss_family == 0) {
+			memcpy(&ix->peer->hs_src, src, sa_len(src));
+			ix->peer->hs_sock = udp_rx_sock;
+		}
 	}
 	proc_child_compose(PROC_CRYPTO, IMSG_WG_HANDSHAKE_IN, 0, 0, -1, &in,
 	    sizeof(in));

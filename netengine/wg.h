@@ -69,6 +69,12 @@ struct wg_peer {
 	struct wg_keypair	*kp_next;	/* responder, unconfirmed */
 
 	struct wg_index		*hs;		/* our initiation in flight */
+	/*
+	 * Where the first response to it came from: the endpoint once
+	 * crypto has verified that response, not before.
+	 */
+	struct sockaddr_storage	 hs_src;	/* family 0: none yet */
+	int			 hs_sock;
 	uint64_t		 hs_first;	/* ms, first try of a series */
 	uint64_t		 hs_last;	/* ms, last initiation sent */
 	uint64_t		 hs_rekey_jitter;

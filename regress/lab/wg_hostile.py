@@ -11,9 +11,14 @@
 #	initiations with a valid mac1 from unknown keys as fast as
 #	possible, or RATE a second; counts the replies by type.  Only cookie replies
 #	(type 3, 64 bytes) are allowed, and some must come.
-#   wg_hostile.py sniff IFACE PORT OUTFILE SECONDS
+#   wg_hostile.py sniff IFACE PORT OUTFILE SECONDS [TYPE]
 #	records the payloads of outgoing UDP datagrams to PORT that are
-#	WireGuard transport messages (AF_PACKET, needs root).
+#	WireGuard messages of TYPE (4, transport, by default; AF_PACKET,
+#	needs root).
+#   wg_hostile.py respond HOST PORT PUBKEY CAPTURE
+#	forges a handshake response (valid mac1, junk inside) to the
+#	last initiation in CAPTURE (sniffed with TYPE 1) and sends it
+#	three times: what someone who saw the initiation can do.
 #
 # Exit 0 when every check passed, 1 otherwise.
 
@@ -252,7 +257,26 @@ def flood(host, port, pub, seconds, rate):
     check(bad == 0, "no reply other than a 64-byte cookie reply (%d)" % bad)
 
 
-def sniff(iface, port, out, seconds):
+def respond(host, port, pub, capture):
+    with open(capture) as f:
+        lines = [l.strip() for l in f if l.strip()]
+    if not lines:
+        check(False, "no initiation captured to answer")
+        return
+    init = bytes.fromhex(lines[-1])
+    msg = (struct.pack("<I", 2) + rnd(4) + init[4:8] + rnd(32) + rnd(16) +
+           bytes(32))
+    msg = with_mac1(pub, msg)
+    check(len(msg) == 92, "a forged response of 92 bytes")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(3):
+        s.sendto(msg, (host, port))
+        time.sleep(0.05)
+    print("      forged a response to initiation index %s" %
+          init[4:8].hex())
+
+
+def sniff(iface, port, out, seconds, mtype=4):
     # Outgoing packets only reach ETH_P_ALL taps.
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
                       socket.htons(3))
@@ -273,11 +297,11 @@ def sniff(iface, port, out, seconds):
             ihl = (pkt[0] & 15) * 4
             dport = struct.unpack("!H", pkt[ihl + 2:ihl + 4])[0]
             data = pkt[ihl + 8:]
-            if dport == port and len(data) >= 32 and data[0] == 4:
+            if dport == port and len(data) >= 32 and data[0] == mtype:
                 f.write(data.hex() + "\n")
                 f.flush()
                 n += 1
-    print("      sniffed %d transport messages on %s" % (n, iface))
+    print("      sniffed %d messages of type %d on %s" % (n, mtype, iface))
 
 
 def main():
@@ -288,8 +312,11 @@ def main():
     elif len(a) in (5, 6) and a[0] == "flood":
         flood(a[1], int(a[2]), base64.b64decode(a[3]), int(a[4]),
               int(a[5]) if len(a) > 5 else 0)
-    elif len(a) == 5 and a[0] == "sniff":
-        sniff(a[1], int(a[2]), a[3], float(a[4]))
+    elif len(a) in (5, 6) and a[0] == "sniff":
+        sniff(a[1], int(a[2]), a[3], float(a[4]),
+              int(a[5]) if len(a) > 5 else 4)
+    elif len(a) == 5 and a[0] == "respond":
+        respond(a[1], int(a[2]), base64.b64decode(a[3]), a[4])
     else:
         sys.exit(__doc__ if __doc__ else "usage: see the comment")
     sys.exit(1 if failed else 0)

@@ -8,7 +8,9 @@
 # draw any reply, clawd must stay up and the real peer keep working.
 # Then a handshake flood: clawd must answer with cookie replies (the
 # one reply allowed) and the real peer, restarting its handshake during
-# the flood, must get through within 10 s.
+# the flood, must get through within 10 s.  Last, a handshake response
+# forged by someone who saw clawd's initiation must not move the peer's
+# endpoint.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/wg_lib.sh" || exit 99
 
@@ -138,5 +140,41 @@ else
 	lab_fail "no cookie reply counted during the flood"
 fi
 flood 0
+
+# Someone who saw our initiation (its sender index is in clear) forges
+# a response with a valid mac1: crypto refuses it, and nothing it
+# carries may move the peer's endpoint before that.  b does not answer
+# meanwhile, so the forged one is the only response there is.
+echo "== a forged handshake response from $X_X"
+lab_exec b nft -f - <<EOF || lab_fail "nft rule in b"
+table ip hostile {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr $WG_A udp dport $WG_PORT drop
+	}
+}
+EOF
+lab_clawd_stop
+wg_clawd_start a
+icap=$LAB_TMP/initiations
+lab_exec a python3 "$HOSTILE" sniff v0 "$WG_PORT" "$icap" 6 1 &
+spid=$!
+LAB_PIDS+=("$spid")
+sleep 0.5
+lab_exec a ping -q -c 1 -W 1 "$WG_TB" >/dev/null 2>&1
+lab_wait 5 test -s "$icap" || lab_fail "no initiation from clawd seen"
+lab_exec x python3 "$HOSTILE" respond "$X_A" "$WG_PORT" "$PUB" "$icap" ||
+    LAB_FAILED=1
+sleep 1
+ep=$(wg_peer a endpoint)
+if [ "$ep" = "$WG_B:$WG_PORT" ]; then
+	lab_ok "the endpoint stays $ep after a forged response"
+else
+	lab_fail "a forged response moved the endpoint to '$ep'"
+fi
+wait "$spid"
+lab_exec b nft delete table ip hostile
+wg_check_ping a "$WG_TB" "after the forged response"
+wg_check_alive a
 
 exit "$LAB_FAILED"
