@@ -11,7 +11,8 @@
 set -eu
 
 PKGS="
-	build-essential gcc libc6-dev make autoconf automake libtool pkg-config bison
+	build-essential gcc libc6-dev binutils make autoconf automake libtool
+	pkg-config bison
 	libssl-dev libcurl4-openssl-dev libevent-dev libseccomp-dev
 	libbsd-dev libjansson-dev
 	mandoc
