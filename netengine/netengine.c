@@ -62,12 +62,13 @@ netengine_relayed(uint8_t *pkt, size_t len, const struct sockaddr *peer)
 {
 	/*
 	 * WireGuard answers where a packet came from: through the relay
-	 * for what came through it (until one comes directly again).
+	 * for what came through it, once it has proven itself (wg.c).
 	 * Probes say themselves which way they go (rdv.c).
 	 */
 	if (wg_is_message(pkt, len)) {
-		udp_relay_mark(peer, 1);
+		udp_rx_relayed = 1;
 		wg_input(pkt, len, peer);
+		udp_rx_relayed = 0;
 	} else if (probe_is_message(pkt, len))
 		rdv_probe_input(pkt, len, peer, 1);
 	else
@@ -100,10 +101,8 @@ netengine_datagram(uint8_t *pkt, size_t len, const struct sockaddr *from,
 	if (turn_is_from_server(from) &&
 	    turn_input(pkt, len, from, netengine_relayed))
 		return;
-	if (wg_is_message(pkt, len)) {
-		udp_relay_mark(from, 0);
+	if (wg_is_message(pkt, len))
 		wg_input(pkt, len, from);
-	}
 	else if (stun_is_message(pkt, len))
 		stun_input(pkt, len, from, local);
 	else if (probe_is_message(pkt, len))

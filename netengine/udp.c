@@ -64,6 +64,7 @@ static struct {
 	size_t		 open;
 } spray;
 int			 udp_rx_sock;	/* socket of the packet in hand */
+int			 udp_rx_relayed; /* set by whoever unwraps it */
 
 static struct {
 	int		 fd;		/* socks[NE_SOCK_CUR].fd */
@@ -93,6 +94,15 @@ udp_send_on(int sock, const struct sockaddr *to, const void *buf,
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
 	return udp_sendv_on(sock, to, &iov, 1, len);
+}
+
+/* Answer the packet in hand the way it came, relayed or not. */
+int
+udp_reply(const struct sockaddr *to, const void *buf, size_t len)
+{
+	if (udp_rx_relayed)
+		return up.relay_send(to, buf, len);
+	return udp_send_on(udp_rx_sock, to, buf, len);
 }
 
 /*

@@ -23,6 +23,7 @@
 #define NE_SOCKS	(NE_SOCK_SPRAY + NE_SPRAY_SOCKS)
 #define NE_SOCK_DIRECT	(-1)	/* the current one, never via the relay */
 extern int	udp_rx_sock;
+extern int	udp_rx_relayed;	/* ...and it came through our relay */
 
 /* What udp.c calls above it, registered with udp_init(). */
 struct udp_upcalls {
@@ -54,6 +55,7 @@ void	udp_counters(void (*)(const char *, uint64_t, void *), void *);
 
 int	udp_send(const struct sockaddr *, const void *, size_t);
 int	udp_send_on(int, const struct sockaddr *, const void *, size_t);
+int	udp_reply(const struct sockaddr *, const void *, size_t);
 int	udp_sendv_on(int, const struct sockaddr *, struct iovec *,
 	    size_t, size_t);
 void	udp_relay_mark(const struct sockaddr *, int);

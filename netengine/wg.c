@@ -40,6 +40,7 @@ struct wg_pending {
 	uint32_t		 index;
 	struct sockaddr_storage	 src;
 	int			 sock;		/* it came in on */
+	int			 relayed;	/* through our relay */
 	uint64_t		 when;
 };
 
@@ -137,6 +138,19 @@ wg_set_endpoint(struct wg_peer *p, const struct sockaddr *sa, int sock)
 		log_info("peer %s: endpoint now %s", p->name,
 		    log_sockaddr(sa));
 	memcpy(&p->endpoint, sa, sa_len(sa));
+}
+
+/*
+ * An authenticated packet (a verified handshake, a transport message
+ * that opened) came from sa: the peer is there, and answers to it go
+ * through our relay if that is how it came.  Nothing else moves either.
+ */
+void
+wg_heard(struct wg_peer *p, const struct sockaddr *sa, int sock,
+    int relayed)
+{
+	udp_relay_mark(sa, relayed);
+	wg_set_endpoint(p, sa, sock);
 }
 
 /*
@@ -320,7 +334,7 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 		if (!out->have_keys ||
 		    (pd = pending_take(out->local_index)) == NULL)
 			return;
-		wg_set_endpoint(p, (struct sockaddr *)&pd->src, pd->sock);
+		wg_heard(p, (struct sockaddr *)&pd->src, pd->sock, pd->relayed);
 		pd->index = 0;
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_next);
@@ -334,8 +348,8 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 			return;
 		/* Verified: now the response's source may move the peer. */
 		if (p->hs_src.ss_family != 0)
-			wg_set_endpoint(p, (struct sockaddr *)&p->hs_src,
-			    p->hs_sock);
+			wg_heard(p, (struct sockaddr *)&p->hs_src, p->hs_sock,
+			    p->hs_relayed);
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_previous);
 		if (p->kp_next != NULL) {
@@ -397,8 +411,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 	    now / 1000, &reply)) {
 	case COOKIE_NEED_REPLY:
 		wg.cnt.cookie_sent++;
-		(void)udp_send_on(udp_rx_sock, src, &reply,
-		    sizeof(reply));
+		(void)udp_reply(src, &reply, sizeof(reply));
 		return;
 	case COOKIE_VALID:
 		break;
@@ -417,6 +430,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 		while (pd->index == 0 || index_find(pd->index) != NULL);
 		memcpy(&pd->src, src, sa_len(src));
 		pd->sock = udp_rx_sock;
+		pd->relayed = udp_rx_relayed;
 		pd->when = now;
 		in.sender = pd->index;
 	} else {
@@ -435,6 +449,7 @@ wg_input_handshake(uint8_t *pkt, size_t len, const struct sockaddr *src)
 		if (ix->peer->hs_src.ss_family == 0) {
 			memcpy(&ix->peer->hs_src, src, sa_len(src));
 			ix->peer->hs_sock = udp_rx_sock;
+			ix->peer->hs_relayed = udp_rx_relayed;
 		}
 	}
 	proc_child_compose(PROC_CRYPTO, IMSG_WG_HANDSHAKE_IN, 0, 0, -1, &in,
@@ -590,7 +605,7 @@ wg_demand(struct wg_peer *p)
 static const struct wg_data_upcalls	 wg_upcalls = {
 	.initiate = wg_initiate,
 	.confirm = wg_confirm,
-	.set_endpoint = wg_set_endpoint,
+	.heard = wg_heard,
 	.demand = wg_demand
 };
 

@@ -75,6 +75,7 @@ struct wg_peer {
 	 */
 	struct sockaddr_storage	 hs_src;	/* family 0: none yet */
 	int			 hs_sock;
+	int			 hs_relayed;
 	uint64_t		 hs_first;	/* ms, first try of a series */
 	uint64_t		 hs_last;	/* ms, last initiation sent */
 	uint64_t		 hs_rekey_jitter;
@@ -126,7 +127,7 @@ void	 wg_keepalive(struct wg_peer *);
 struct wg_data_upcalls {
 	void	(*initiate)(struct wg_peer *, int);
 	void	(*confirm)(struct wg_peer *, struct wg_keypair *);
-	void	(*set_endpoint)(struct wg_peer *, const struct sockaddr *,
+	void	(*heard)(struct wg_peer *, const struct sockaddr *, int,
 		    int);
 	int	(*demand)(struct wg_peer *);	/* 1: stage, a path comes */
 };
@@ -141,6 +142,7 @@ void	 wg_initiate(struct wg_peer *, int);
 void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 
 void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *, int);
+void	 wg_heard(struct wg_peer *, const struct sockaddr *, int, int);
 void	 wg_demand_hook(int (*)(uint32_t));
 void	 wg_sock_rotated(int);
 int	 wg_sock_used(int);
