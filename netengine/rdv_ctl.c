@@ -96,5 +96,6 @@ rdv_counters(void (*emit)(const char *, uint64_t, void *), void *arg)
 	emit("rdv.probes_out", rdv.probes_out, arg);
 	emit("rdv.probes_in", rdv.probes_in, arg);
 	emit("rdv.probes_bad", rdv.probes_bad, arg);
+	emit("rdv.probes_unmatched", rdv.probes_unmatched, arg);
 	emit("rdv.paths", rdv.paths, arg);
 }

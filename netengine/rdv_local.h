@@ -42,6 +42,8 @@
 #define RDV_ALIGN		120	/* s: offers refreshed together */
 #define RDV_HELD_MIN		30	/* s: a held offer this near expiry */
 #define RDV_CATCHUP_MS		3000	/* reading the drop before asking */
+#define RDV_TXID_UNIT_MS	100	/* a request's txid tells its time so */
+#define RDV_TXID_FRESH		300	/* units: a response this late is stale */
 #define RDV_CURRENT_MS		1000	/* a drop read this lately is current */
 #define RDV_HELD_FRESH_MS	60000	/* a held offer answered at once */
 #define RDV_HOSTS_MAX		16
@@ -133,6 +135,7 @@ struct rdv_global {
 	uint64_t		 responses_in, rejected, probes_out;
 	uint64_t		 requests_out, requests_in;
 	uint64_t		 probes_in, probes_bad, paths;
+	uint64_t		 probes_unmatched;
 };
 extern struct rdv_global	 rdv;	/* in rdv_cand.c */
 

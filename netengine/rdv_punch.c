@@ -24,6 +24,7 @@
 #include "clawd.h"
 #include "log.h"
 #include "util.h"
+#include "wgcrypto.h"
 #include "natdisc.h"
 #include "turn.h"
 #include "wg.h"
@@ -35,6 +36,58 @@
 static void	rdv_adopt(struct rdv_peer *, struct wg_peer *);
 static void	rdv_commit(struct rdv_peer *, struct wg_peer *);
 static int	rdv_commit_now(const struct rdv_peer *, uint64_t);
+
+/*
+ * A request's transaction id says where it went and when: two bytes of
+ * time (RDV_TXID_UNIT_MS) and six of MAC(probe key, "txid" || time ||
+ * via || family || port || address).  A response counts only if it
+ * carries one we made for the address it comes from, the way it comes
+ * (through our relay or not), recently: a response recorded and
+ * played back from elsewhere, or much later, moves nothing.  No state
+ * is kept per request, however many the many-probe technique sends.
+ */
+static int
+rdv_txid(const struct rdv_peer *rp, uint8_t txid[8], uint16_t t,
+    const struct sockaddr *to, int via)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)to;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)to;
+	uint8_t				 in[4 + 2 + 2 + 2 + 16], mac[WGC_MAC_LEN];
+
+	memset(in, 0, sizeof(in));
+	memcpy(in, "txid", 4);
+	be16_put(in + 4, t);
+	in[6] = via ? 1 : 0;
+	in[7] = to->sa_family == AF_INET ? 4 : 6;
+	if (to->sa_family == AF_INET) {
+		memcpy(in + 8, &sin->sin_port, 2);
+		memcpy(in + 10, &sin->sin_addr, 4);
+	} else if (to->sa_family == AF_INET6) {
+		memcpy(in + 8, &sin6->sin6_port, 2);
+		memcpy(in + 10, &sin6->sin6_addr, 16);
+	} else
+		return -1;
+	if (wgc_mac(mac, rp->key, RDV_KEY_LEN, in, sizeof(in)) == -1)
+		return -1;
+	be16_put(txid, t);
+	memcpy(txid + 2, mac, 6);
+	return 0;
+}
+
+/* Is TXID one of ours, for FROM (VIA), and fresh? */
+static int
+rdv_txid_ok(const struct rdv_peer *rp, const uint8_t txid[8],
+    const struct sockaddr *from, int via)
+{
+	uint16_t	 now = (uint16_t)(wg_now_ms() / RDV_TXID_UNIT_MS);
+	uint16_t	 t = be16_get(txid);
+	uint8_t		 want[8];
+
+	if ((uint16_t)(now - t) > RDV_TXID_FRESH ||
+	    rdv_txid(rp, want, t, from, via) == -1)
+		return 0;
+	return wgc_equal(want, txid, sizeof(want));
+}
 
 /*
  * A probe to TO: through our relay (VIA), or from socket SOCK
@@ -60,8 +113,9 @@ rdv_probe_send(struct rdv_peer *rp, const struct sockaddr_storage *to,
 	memcpy(p.conn, rp->conn, sizeof(p.conn));
 	if (txid != NULL)
 		memcpy(p.txid, txid, sizeof(p.txid));
-	else
-		arc4random_buf(p.txid, sizeof(p.txid));
+	else if (rdv_txid(rp, p.txid, (uint16_t)(wg_now_ms() /
+	    RDV_TXID_UNIT_MS), (const struct sockaddr *)to, via) == -1)
+		return;
 	if (seen != NULL)
 		memcpy(&p.seen, seen, sa_len(seen));
 	if (probe_build(pkt, &p, rp->key) == -1)
@@ -372,6 +426,12 @@ rdv_punch_probe(struct rdv_peer *rp, const struct probe *p,
 	int			 sock = udp_rx_sock >= NE_SOCK_SPRAY ?
 				    udp_rx_sock : NE_SOCK_DIRECT;
 
+	/* A response to none of our requests, or not from there: nothing. */
+	if (p->kind != PROBE_REQUEST &&
+	    !rdv_txid_ok(rp, p->txid, from, relayed)) {
+		rdv.probes_unmatched++;
+		return;
+	}
 	/*
 	 * The peer knows its NAT better now: guesses, many probes.  A
 	 * relayed connection tries the direct pairs again at once.

@@ -4,7 +4,8 @@
 # open to anyone: host2 (role answer) runs alone first while the test,
 # holding host1's private key, puts genuine, replayed, stale, damaged,
 # misaddressed and foreign messages (and files) in the folder, floods
-# it with junk and floods host2's port with probe lookalikes.  host2 must answer
+# it with junk and floods host2's port with probe lookalikes, and plays
+# a probe response back from another address.  host2 must answer
 # exactly the genuine offers, log each refusal at most once, never
 # answer a probe it has no key for, stay alive within a memory bound;
 # then host1 starts and the two connect as usual.
@@ -407,6 +408,39 @@ if [ "$r" -eq 0 ] && [ "$bad1" -gt "$bad0" ] && alive; then
 	lab_ok "probe flood: $out; probes_bad $bad0 -> $bad1"
 else
 	lab_fail "probe flood: $out; probes_bad $bad0 -> $bad1"
+fi
+
+# --- 7. a probe response made for another address ------------------
+# A genuine offer whose two candidates are the test's, in inet: host2's
+# request to the second is answered, MAC and all, from the first, as
+# someone who recorded it could play it back.  Its transaction id was
+# made for the second address: host2 must take no path to the first,
+# and count it.
+G7=$($FORGE name)
+$FORGE seal --key "$K1" --to "$P2" --name "$G7" \
+    --cand 203.0.113.3:41001 --cand 203.0.113.3:41002 >"$W/$G7" ||
+    lab_die "rdvforge seal $G7"
+um0=$(counter rdv.probes_unmatched)
+lab_exec inet $FORGE mirror --key "$K1" --to "$P2" --conn "$(hexof "$G7")" \
+    --listen 203.0.113.3:41002 --answer-from 203.0.113.3:41001 \
+    --wait 40 >"$W/mirror.out" 2>&1 &
+mpid=$!
+LAB_PIDS+=("$mpid")
+put "$G7" "$W/$G7" || lab_die "megajs put $G7"
+if wait "$mpid"; then
+	lab_ok "$(cat "$W/mirror.out")"
+	sleep 2
+	um1=$(counter rdv.probes_unmatched)
+	if has_log "path to 203.0.113.3:41001"; then
+		lab_fail "a response played back from elsewhere became the path"
+	elif [ "$um1" -gt "$um0" ]; then
+		lab_ok "no path to its source; probes_unmatched $um0 -> $um1"
+	else
+		lab_fail "the played-back response not counted" \
+		    "(probes_unmatched $um0 -> $um1)"
+	fi
+else
+	lab_fail "no probe request from host2 to answer: $(cat "$W/mirror.out")"
 fi
 
 # --- the real thing --------------------------------------------------

@@ -18,6 +18,12 @@ usage:
       [--token HEX] [--mapping M] [--raw]   sealed message on stdout
   rdvforge.py open --key SKFILE --from PUB --name NAME   (it on stdin)
   rdvforge.py flip|truncate                 stdin, damaged, to stdout
+  rdvforge.py mirror --key SKFILE --to PUB --conn HEX --listen IP:PORT
+      --answer-from IP:PORT [--wait S]
+      waits for a probe request of connection HEX at --listen, then
+      answers it, MAC and all (the probe key is the connection's, from
+      SKFILE and PUB), but from --answer-from: a response whose
+      transaction id was made for another address
 
 Keys are WireGuard's base64: SKFILE holds a private key, PUB is a
 public key or a file holding one.  --ts and --expiry are unix seconds,
@@ -249,6 +255,53 @@ def name_conn(name):
     return c if len(c) == 16 else os.urandom(16)
 
 
+def probe_key(sk, pk, conn):
+    """HKDF-SHA256(salt conn, DH || 32 zero bytes, "clawd probe v1")."""
+    ikm = sk.exchange(pk) + bytes(32)
+    return hkdf_expand(hkdf_extract(conn, ikm), b"clawd probe v1", 32)
+
+
+def probe_mac(key, b48):
+    return hashlib.blake2s(b48, key=key, digest_size=16).digest()
+
+
+def hostport(s):
+    h, p = s.rsplit(":", 1)
+    return (h, int(p))
+
+
+def mirror(a):
+    import socket
+    conn = bytes.fromhex(a.conn)
+    key = probe_key(load_priv(a.key), load_pub(a.to), conn)
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    lsock.bind(hostport(a.listen))
+    asock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    asock.bind(hostport(a.answer_from))
+    lsock.settimeout(a.wait)
+    end = time.monotonic() + a.wait
+    while time.monotonic() < end:
+        try:
+            pkt, src = lsock.recvfrom(2048)
+        except OSError:
+            break
+        if (len(pkt) != 64 or pkt[0] != 0xc1 or pkt[1] != 1 or
+                pkt[4:20] != conn or
+                not hmac.compare_digest(probe_mac(key, pkt[:48]),
+                                        pkt[48:])):
+            continue
+        seen = (bytes([4, 0]) + struct.pack("!H", src[1]) +
+                ipaddress.IPv4Address(src[0]).packed + bytes(12))
+        r = bytes([0xc1, 2, 0x11, 0]) + conn + pkt[20:28] + seen
+        asock.sendto(r + probe_mac(key, r), src)
+        print("mirrored txid %s of a request to %s from %s to %s:%d" %
+              (pkt[20:28].hex(), a.listen, a.answer_from, src[0], src[1]))
+        return 0
+    print("mirror: no request of that connection at %s" % a.listen,
+          file=sys.stderr)
+    return 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd")
@@ -265,6 +318,9 @@ def main():
     ap.add_argument("--token")
     ap.add_argument("--mapping", type=int, default=1)
     ap.add_argument("--raw", action="store_true")
+    ap.add_argument("--listen")
+    ap.add_argument("--answer-from", dest="answer_from")
+    ap.add_argument("--wait", type=float, default=20)
     a = ap.parse_args()
     out = sys.stdout.buffer
 
@@ -315,6 +371,11 @@ def main():
             return 1
         print(decode(pt))
         return 0
+    if a.cmd == "mirror":
+        if not (a.key and a.to and a.conn and a.listen and a.answer_from):
+            ap.error("mirror needs --key, --to, --conn, --listen and "
+                     "--answer-from")
+        return mirror(a)
     ap.error("unknown command " + a.cmd)
     return 1
 
