@@ -33,6 +33,7 @@
 #define RDV_RELAY_GRACE_MS	1000	/* a direct pair may still answer */
 #define RDV_UPGRADE_MS		60000	/* relayed: try direct this often */
 #define RDV_UPGRADE_LEN_MS	5000	/* for this long */
+#define RDV_UPGRADE_GAP_MS	10000	/* at most so often on a request */
 #define RDV_ROTATE_DELAY_MS	2000	/* STUN learns the new mapping */
 #define RDV_QUIET_MS		60000	/* nothing heard: recover */
 #define RDV_LISTEN_LINGER_MS	2000	/* drop unneeded this long: pause */

@@ -459,8 +459,14 @@ rdv_punch_probe(struct rdv_peer *rp, const struct probe *p,
 		    rp->upgrading))
 			rdv_cand_add_via(rp->remote, &rp->nremote,
 			    RDV_REMOTE_MAX, RDV_CAND_PRFLX, &ss, relayed);
-		/* The peer found a direct way to us: look for ours. */
-		if (!relayed && rp->state == RDV_UP && rp->path_relayed) {
+		/*
+		 * The peer found a direct way to us: look for ours.  A
+		 * request can be played back from anywhere (only a response
+		 * is bound to where it comes from), so it starts a round
+		 * of probes at most every RDV_UPGRADE_GAP_MS.
+		 */
+		if (!relayed && rp->state == RDV_UP && rp->path_relayed &&
+		    wg_now_ms() - rp->last_upgrade >= RDV_UPGRADE_GAP_MS) {
 			rdv_cand_add_via(rp->remote, &rp->nremote,
 			    RDV_REMOTE_MAX, RDV_CAND_PRFLX, &ss, 0);
 			rdv_upgrade(rp, wg_now_ms());
