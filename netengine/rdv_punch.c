@@ -298,10 +298,12 @@ rdv_commit(struct rdv_peer *rp, struct wg_peer *wp)
 		return;
 	rp->committed = 1;
 	rp->t_commit = wg_now_ms();
-	/* WireGuard's packets to it go through our relay, or not. */
-	udp_relay_mark((struct sockaddr *)&rp->path, rp->path_via);
-	/* The tunnel goes out where the probes that found it did. */
-	wg_set_endpoint(wp, (struct sockaddr *)&rp->path, rp->path_sock);
+	/*
+	 * The tunnel goes out where the probes that found it did, through
+	 * our relay or not.
+	 */
+	wg_set_path(wp, (struct sockaddr *)&rp->path, rp->path_sock,
+	    rp->path_via);
 	if (rp->role == PEER_ROLE_ANSWER)
 		wg_initiate(wp, 0);
 }

@@ -141,12 +141,13 @@ wg_set_endpoint(struct wg_peer *p, const struct sockaddr *sa, int sock)
 }
 
 /*
- * An authenticated packet (a verified handshake, a transport message
- * that opened) came from sa: the peer is there, and answers to it go
- * through our relay if that is how it came.  Nothing else moves either.
+ * The peer is at sa, reached through our relay or not: after an
+ * authenticated packet (a verified handshake, a transport message that
+ * opened) from there, the way it came, or the path the rendezvous
+ * chose.  Nothing else moves either.
  */
 void
-wg_heard(struct wg_peer *p, const struct sockaddr *sa, int sock,
+wg_set_path(struct wg_peer *p, const struct sockaddr *sa, int sock,
     int relayed)
 {
 	udp_relay_mark(sa, relayed);
@@ -334,7 +335,7 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 		if (!out->have_keys ||
 		    (pd = pending_take(out->local_index)) == NULL)
 			return;
-		wg_heard(p, (struct sockaddr *)&pd->src, pd->sock, pd->relayed);
+		wg_set_path(p, (struct sockaddr *)&pd->src, pd->sock, pd->relayed);
 		pd->index = 0;
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_next);
@@ -348,7 +349,7 @@ wg_handshake_out(const struct imsg_wg_hs_out *out)
 			return;
 		/* Verified: now the response's source may move the peer. */
 		if (p->hs_src.ss_family != 0)
-			wg_heard(p, (struct sockaddr *)&p->hs_src, p->hs_sock,
+			wg_set_path(p, (struct sockaddr *)&p->hs_src, p->hs_sock,
 			    p->hs_relayed);
 		kp = keypair_new(p, out);
 		keypair_free(p->kp_previous);
@@ -605,7 +606,7 @@ wg_demand(struct wg_peer *p)
 static const struct wg_data_upcalls	 wg_upcalls = {
 	.initiate = wg_initiate,
 	.confirm = wg_confirm,
-	.heard = wg_heard,
+	.set_path = wg_set_path,
 	.demand = wg_demand
 };
 

@@ -127,7 +127,7 @@ void	 wg_keepalive(struct wg_peer *);
 struct wg_data_upcalls {
 	void	(*initiate)(struct wg_peer *, int);
 	void	(*confirm)(struct wg_peer *, struct wg_keypair *);
-	void	(*heard)(struct wg_peer *, const struct sockaddr *, int,
+	void	(*set_path)(struct wg_peer *, const struct sockaddr *, int,
 		    int);
 	int	(*demand)(struct wg_peer *);	/* 1: stage, a path comes */
 };
@@ -142,7 +142,7 @@ void	 wg_initiate(struct wg_peer *, int);
 void	 wg_confirm(struct wg_peer *, struct wg_keypair *);
 
 void	 wg_set_endpoint(struct wg_peer *, const struct sockaddr *, int);
-void	 wg_heard(struct wg_peer *, const struct sockaddr *, int, int);
+void	 wg_set_path(struct wg_peer *, const struct sockaddr *, int, int);
 void	 wg_demand_hook(int (*)(uint32_t));
 void	 wg_sock_rotated(int);
 int	 wg_sock_used(int);

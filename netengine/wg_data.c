@@ -414,7 +414,7 @@ wg_data_input(struct wg_keypair *kp, uint8_t *pkt, size_t len,
 		return;
 	}
 	/* Authenticated: this is where the peer is now. */
-	up.heard(p, src, udp_rx_sock, udp_rx_relayed);
+	up.set_path(p, src, udp_rx_sock, udp_rx_relayed);
 	p->rx_bytes += len;
 	p->last_recv = now;
 	p->data_unanswered = 0;

@@ -476,13 +476,14 @@ struct udp_grant {
 	const char	*what;
 	uint32_t	 type;		/* IMSG_UDP_*_FD */
 	uint32_t	 max;
-	time_t		 gap;
-	time_t		 last, warned;
+	time_t		 gap;		/* one grant a gap */
+	struct ratewin	 win;
+	time_t		 warned;
 };
 static struct udp_grant grant_spray = { "spray", IMSG_UDP_SPRAY_FD,
-    CLAWD_SPRAY_MAX, CLAWD_SPRAY_GAP, 0, 0 };
+    CLAWD_SPRAY_MAX, CLAWD_SPRAY_GAP, { 0, 0, 0 }, 0 };
 static struct udp_grant grant_natd = { "natdisc", IMSG_UDP_NATD_FD,
-    1, CLAWD_NATD_GAP, 0, 0 };
+    1, CLAWD_NATD_GAP, { 0, 0, 0 }, 0 };
 
 static void
 parent_udp_grant(struct imsgev *iev, struct udp_grant *g, uint32_t count)
@@ -490,9 +491,10 @@ parent_udp_grant(struct imsgev *iev, struct udp_grant *g, uint32_t count)
 	struct imsg_udp		 iu;
 	time_t			 now = monotime();
 	uint32_t		 i;
+	unsigned int		 prev;
 	int			 s;
 
-	if (count > g->max || (g->last != 0 && now - g->last < g->gap)) {
+	if (count > g->max || !ratewin_take(&g->win, 1, g->gap, &prev)) {
 		if (g->warned == 0 || now - g->warned >= CLAWD_SPRAY_GAP) {
 			g->warned = now;
 			log_warnx("%s: %u socket%s refused (too many, or too "
@@ -500,7 +502,6 @@ parent_udp_grant(struct imsgev *iev, struct udp_grant *g, uint32_t count)
 		}
 		return;
 	}
-	g->last = now;
 	for (i = 0; i < count; i++) {
 		memset(&iu, 0, sizeof(iu));
 		if ((s = udp_open_sized(0, &iu.port, 0)) == -1)
